@@ -1,0 +1,488 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  checkApiUrl,
+  checkDnsLabel,
+  checkGuid,
+  checkIpRange,
+  checkIsoDate,
+  checkKeyName,
+  checkKeyVaultName,
+} from "./validation";
+
+/** The project name, which is also the namespace of every config key. */
+export const PROJECT = "cerby-external-keys";
+
+/** Built-in Azure role definitions the service principal may be given, least privilege first. */
+export const KEY_VAULT_ROLES = {
+  "crypto-user": { displayName: "Key Vault Crypto User", id: "12338af0-0e69-4776-bea7-57ae8d297424" },
+  "crypto-officer": { displayName: "Key Vault Crypto Officer", id: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603" },
+  administrator: { displayName: "Key Vault Administrator", id: "00482a5a-887f-4fb3-b363-3b7fe8e74483" },
+} as const;
+
+export type KeyVaultRole = keyof typeof KEY_VAULT_ROLES;
+export type RoleScope = "key" | "vault";
+export type KeyVaultSku = "standard" | "premium";
+export type KeyType = "RSA" | "RSA-HSM";
+export type NetworkDefaultAction = "Allow" | "Deny";
+export type CerbyOnDelete = "retain" | "disable";
+
+/** The only key size Cerby accepts. */
+export const KEY_SIZE = 4096;
+
+export interface CerbyConfig {
+  /** The workspace subdomain: "acme" for https://acme.cerby.com. */
+  workspace: string;
+  /** Overrides https://{workspace}.cerby.com/api/v1, e.g. for an emulator on loopback. */
+  apiUrl?: string;
+}
+
+export interface AzureConfig {
+  tenantId?: string;
+  subscriptionId?: string;
+  location: string;
+  resourceGroupName: string;
+  createResourceGroup: boolean;
+  /** Undefined means: generate a stable name (a random suffix kept in state). */
+  keyVaultName?: string;
+  keyVaultSku: KeyVaultSku;
+  softDeleteRetentionDays: number;
+  purgeProtection: boolean;
+  deleteLock: boolean;
+  networkDefaultAction: NetworkDefaultAction;
+  networkAllowedIpRanges: string[];
+  keyName: string;
+  keyType: KeyType;
+  keySize: typeof KEY_SIZE;
+  applicationName: string;
+  servicePrincipalRole: KeyVaultRole;
+  roleScope: RoleScope;
+  clientSecretStartDate: string;
+  clientSecretLifetimeDays: number;
+  grantDeployerAccess: boolean;
+  rolePropagationWaitSeconds: number;
+  cerbyVaultName: string;
+  cerbyVaultSetAsDefault: boolean;
+  cerbyVaultOnDelete: CerbyOnDelete;
+  tags: Record<string, string>;
+}
+
+export interface StackConfig {
+  cerby: CerbyConfig;
+  /** Undefined when `azureEnabled` is false. */
+  azure?: AzureConfig;
+}
+
+type ConfigType = "string" | "integer" | "boolean" | "array" | "object";
+
+/** One config key: its type, default and description, as Pulumi.yaml and the README give them. */
+export interface ConfigKeySpec {
+  type: ConfigType;
+  description: string;
+  default?: string | number | boolean | string[] | Record<string, string>;
+  secret?: boolean;
+}
+
+/**
+ * Every key this project reads. Pulumi.yaml declares the same keys with the same defaults (a test
+ * keeps the two in step), so `pulumi up` and the mock runtime see identical values.
+ */
+export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
+  azureEnabled: { type: "boolean", default: true, description: "Create the Azure Key Vault integration." },
+  cerbyWorkspace: { type: "string", description: 'Cerby workspace subdomain: "acme" for https://acme.cerby.com.' },
+  cerbyApiUrl: {
+    type: "string",
+    description: "Overrides the Cerby API base URL (https, or http on loopback for an emulator).",
+  },
+  cerbyApiKey: {
+    type: "string",
+    secret: true,
+    description: "Cerby API key (scopes: read and manage vaults). Read by the provider only, never stored in state.",
+  },
+  azureTenantId: { type: "string", description: "Entra tenant ID (GUID). Defaults to the tenant of the signed-in identity." },
+  azureSubscriptionId: {
+    type: "string",
+    description: "Subscription ID (GUID) that must match the signed-in subscription, as a safety check.",
+  },
+  azureLocation: { type: "string", default: "eastus", description: "Azure region of the resource group and Key Vault." },
+  resourceGroupName: {
+    type: "string",
+    default: "rg-cerby-external-keys",
+    description: "Resource group that holds the Key Vault.",
+  },
+  createResourceGroup: {
+    type: "boolean",
+    default: true,
+    description: "Create the resource group (true) or use an existing one of that name (false).",
+  },
+  keyVaultName: {
+    type: "string",
+    description: "Key Vault name, globally unique. When unset a stable name kv-cerby-<6 random> is generated once.",
+  },
+  keyVaultSku: { type: "string", default: "standard", description: "Key Vault pricing tier: standard or premium." },
+  softDeleteRetentionDays: {
+    type: "integer",
+    default: 90,
+    description: "Days a deleted vault is retained (7–90). Fixed once the vault exists.",
+  },
+  purgeProtection: {
+    type: "boolean",
+    default: true,
+    description: "Purge protection. Once on, Azure never lets it be turned off.",
+  },
+  keyVaultDeleteLock: {
+    type: "boolean",
+    default: true,
+    description: "Put a CanNotDelete management lock on the Key Vault.",
+  },
+  networkDefaultAction: {
+    type: "string",
+    default: "Allow",
+    description: "Key Vault firewall default action: Allow or Deny. With Deny, Cerby's egress addresses must be allowed.",
+  },
+  networkAllowedIpRanges: {
+    type: "array",
+    default: [],
+    description: "IPv4 addresses or CIDR ranges allowed through the Key Vault firewall.",
+  },
+  keyName: { type: "string", default: "cerby-external-key", description: "Name of the RSA-4096 key (1–127 letters, digits, hyphens)." },
+  keyType: { type: "string", default: "RSA", description: "RSA (software-protected) or RSA-HSM (premium SKU only)." },
+  keySize: { type: "integer", default: KEY_SIZE, description: "Key size in bits. Cerby accepts only 4096." },
+  applicationName: {
+    type: "string",
+    default: "cerby-external-keys",
+    description: "Display name of the Entra application Cerby signs in as.",
+  },
+  servicePrincipalRole: {
+    type: "string",
+    default: "crypto-user",
+    description: "Role of the service principal: crypto-user (least privilege), crypto-officer or administrator.",
+  },
+  roleScope: {
+    type: "string",
+    default: "key",
+    description: "Scope of the service principal's role: key (narrowest) or vault.",
+  },
+  clientSecretStartDate: {
+    type: "string",
+    description: "Start date of the client secret (YYYY-MM-DD). Changing it rotates the secret.",
+  },
+  clientSecretLifetimeDays: {
+    type: "integer",
+    default: 180,
+    description: "Days the client secret is valid from its start date (1–730).",
+  },
+  grantDeployerAccess: {
+    type: "boolean",
+    default: true,
+    description: "Grant the identity running pulumi up Key Vault Crypto Officer on the vault before the key is created.",
+  },
+  rolePropagationWaitSeconds: {
+    type: "integer",
+    default: 60,
+    description: "Seconds to wait after a new role assignment before using it (0–900).",
+  },
+  cerbyAzureVaultName: {
+    type: "string",
+    default: "Azure Key Vault",
+    description: "Name of the vault registered in Cerby for the Azure key.",
+  },
+  cerbyAzureVaultSetAsDefault: {
+    type: "boolean",
+    default: false,
+    description: "Make the Azure vault the workspace's default vault in Cerby.",
+  },
+  cerbyAzureVaultOnDelete: {
+    type: "string",
+    default: "retain",
+    description: "What pulumi destroy does to the Cerby vault: retain (leave it) or disable.",
+  },
+  tags: { type: "object", default: {}, description: "Tags for every Azure resource that takes them (a map of strings)." },
+};
+
+/** A stack config problem: the key, and a sentence naming the bad value and what is allowed. */
+export interface ConfigProblem {
+  key: string;
+  message: string;
+}
+
+/** Thrown when the stack config is invalid; lists every problem, not just the first. */
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((problem) => `  - ${PROJECT}:${problem.key} ${problem.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Where raw values come from: the Pulumi runtime, a stack file read offline, or a test.
+ * Values are as Pulumi stores them: strings, with arrays and objects as JSON text.
+ */
+export interface ConfigSource {
+  get(key: string): string | undefined;
+  /** Every key set for this project, when the source can list them; used to catch typos. */
+  keys?(): string[];
+}
+
+/** Reads this project's keys from the running Pulumi program. */
+export function pulumiConfigSource(): ConfigSource {
+  const config = new pulumi.Config(PROJECT);
+  const prefix = `${PROJECT}:`;
+  return {
+    get: (key) => (CONFIG_KEYS[key]?.secret ? undefined : config.get(key)),
+    keys: () =>
+      Object.keys(pulumi.runtime.allConfig())
+        .filter((key) => key.startsWith(prefix))
+        .map((key) => key.slice(prefix.length)),
+  };
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** Reads values with the right type, recording a problem (never throwing) for each bad one. */
+class Reader {
+  readonly problems: ConfigProblem[] = [];
+
+  constructor(private readonly source: ConfigSource) {}
+
+  fail(key: string, message: string): void {
+    this.problems.push({ key, message });
+  }
+
+  private raw(key: string): string | undefined {
+    const value = this.source.get(key);
+    return value === undefined || value === "" ? undefined : value;
+  }
+
+  optionalString(key: string, check?: (value: string) => string | undefined): string | undefined {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return undefined;
+    }
+    const problem = check?.(value);
+    if (problem) {
+      this.fail(key, `${quote(value)} ${problem}.`);
+      return undefined;
+    }
+    return value;
+  }
+
+  string(key: string, check?: (value: string) => string | undefined): string {
+    const value = this.optionalString(key, check);
+    if (value !== undefined) {
+      return value;
+    }
+    const fallback = CONFIG_KEYS[key].default;
+    return typeof fallback === "string" ? fallback : "";
+  }
+
+  required(key: string, check: (value: string) => string | undefined, example: string): string {
+    if (this.raw(key) === undefined) {
+      this.fail(key, `is required: ${CONFIG_KEYS[key].description} Set it with \`pulumi config set ${key} ${example}\`.`);
+      return "";
+    }
+    return this.string(key, check);
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    const value = this.string(key);
+    const match = allowed.find((choice) => choice.toLowerCase() === value.toLowerCase());
+    if (match === undefined) {
+      this.fail(key, `${quote(value)} is not allowed; use one of: ${allowed.join(", ")}.`);
+      return allowed[0];
+    }
+    return match;
+  }
+
+  boolean(key: string): boolean {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return CONFIG_KEYS[key].default as boolean;
+    }
+    if (value === "true" || value === "false") {
+      return value === "true";
+    }
+    this.fail(key, `${quote(value)} is not a boolean; use true or false.`);
+    return CONFIG_KEYS[key].default as boolean;
+  }
+
+  integer(key: string, min: number, max: number): number {
+    const value = this.raw(key);
+    const fallback = CONFIG_KEYS[key].default as number;
+    if (value === undefined) {
+      return fallback;
+    }
+    if (!/^-?\d+$/.test(value)) {
+      this.fail(key, `${quote(value)} is not a whole number; use a number from ${min} to ${max}.`);
+      return fallback;
+    }
+    const number = Number(value);
+    if (number < min || number > max) {
+      this.fail(key, `${number} is out of range; use a number from ${min} to ${max}.`);
+      return fallback;
+    }
+    return number;
+  }
+
+  private json(key: string, kind: string): unknown {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return undefined;
+    }
+    try {
+      return JSON.parse(value);
+    } catch {
+      this.fail(key, `${quote(value)} is not ${kind}.`);
+      return undefined;
+    }
+  }
+
+  stringArray(key: string, check: (value: string) => string | undefined): string[] {
+    const value = this.json(key, "a list of strings");
+    if (value === undefined) {
+      return [];
+    }
+    if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+      this.fail(key, "must be a list of strings, e.g. `pulumi config set --path 'networkAllowedIpRanges[0]' 203.0.113.0/24`.");
+      return [];
+    }
+    const items = value as string[];
+    for (const item of items) {
+      const problem = check(item);
+      if (problem) {
+        this.fail(key, `item ${quote(item)} ${problem}.`);
+      }
+    }
+    return items;
+  }
+
+  stringMap(key: string): Record<string, string> {
+    const value = this.json(key, "a map of strings");
+    if (value === undefined) {
+      return {};
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      this.fail(key, "must be a map of strings, e.g. `pulumi config set --path 'tags.costCenter' 1234`.");
+      return {};
+    }
+    const map: Record<string, string> = {};
+    for (const [name, item] of Object.entries(value)) {
+      if (typeof item === "string" || typeof item === "number" || typeof item === "boolean") {
+        map[name] = String(item);
+      } else {
+        this.fail(key, `entry ${quote(name)} must be a string, not ${Array.isArray(item) ? "a list" : typeof item}.`);
+      }
+    }
+    return map;
+  }
+}
+
+function checkTags(reader: Reader, tags: Record<string, string>): void {
+  const entries = Object.entries(tags);
+  if (entries.length > 50) {
+    reader.fail("tags", `has ${entries.length} entries; Azure allows at most 50 tags on a resource.`);
+  }
+  for (const [name, value] of entries) {
+    if (name.length > 512 || /[<>%&\\?/]/.test(name)) {
+      reader.fail("tags", `name ${quote(name)} must be at most 512 characters and contain none of < > % & \\ ? /.`);
+    }
+    if (value.length > 256) {
+      reader.fail("tags", `value of ${quote(name)} is ${value.length} characters; Azure allows at most 256.`);
+    }
+  }
+}
+
+function readAzure(reader: Reader): AzureConfig {
+  const keyVaultSku = reader.oneOf("keyVaultSku", ["standard", "premium"] as const);
+  const keyType = reader.oneOf("keyType", ["RSA", "RSA-HSM"] as const);
+  if (keyType === "RSA-HSM" && keyVaultSku !== "premium") {
+    reader.fail("keyType", '"RSA-HSM" needs keyVaultSku premium; set keyVaultSku to premium or keyType to RSA.');
+  }
+  const keySize = reader.integer("keySize", 0, Number.MAX_SAFE_INTEGER);
+  if (keySize !== KEY_SIZE) {
+    reader.fail("keySize", `${keySize} is not supported; Cerby accepts only ${KEY_SIZE}-bit RSA keys. Remove the key or set it to ${KEY_SIZE}.`);
+  }
+  const networkDefaultAction = reader.oneOf("networkDefaultAction", ["Allow", "Deny"] as const);
+  const networkAllowedIpRanges = reader.stringArray("networkAllowedIpRanges", checkIpRange);
+  if (networkDefaultAction === "Deny" && networkAllowedIpRanges.length === 0) {
+    reader.fail(
+      "networkAllowedIpRanges",
+      "is empty while networkDefaultAction is Deny, so neither Cerby nor the deployer could reach the key; list the allowed ranges or use Allow.",
+    );
+  }
+  const tags = reader.stringMap("tags");
+  checkTags(reader, tags);
+  const cerbyVaultName = reader.string("cerbyAzureVaultName", (value) =>
+    value.trim().length === 0 || value.length > 100 ? "must be 1–100 characters" : undefined,
+  );
+  return {
+    tenantId: reader.optionalString("azureTenantId", checkGuid),
+    subscriptionId: reader.optionalString("azureSubscriptionId", checkGuid),
+    location: reader.string("azureLocation", (value) =>
+      /^[a-z0-9]+$/i.test(value) ? undefined : "must be an Azure region name such as eastus or westeurope",
+    ),
+    resourceGroupName: reader.string("resourceGroupName", (value) =>
+      /^[-\w.()]{1,90}$/.test(value) && !value.endsWith(".")
+        ? undefined
+        : "must be 1–90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period",
+    ),
+    createResourceGroup: reader.boolean("createResourceGroup"),
+    keyVaultName: reader.optionalString("keyVaultName", checkKeyVaultName),
+    keyVaultSku,
+    softDeleteRetentionDays: reader.integer("softDeleteRetentionDays", 7, 90),
+    purgeProtection: reader.boolean("purgeProtection"),
+    deleteLock: reader.boolean("keyVaultDeleteLock"),
+    networkDefaultAction,
+    networkAllowedIpRanges,
+    keyName: reader.string("keyName", checkKeyName),
+    keyType,
+    keySize: KEY_SIZE,
+    applicationName: reader.string("applicationName", (value) =>
+      value.trim().length === 0 || value.length > 120 ? "must be 1–120 characters" : undefined,
+    ),
+    servicePrincipalRole: reader.oneOf("servicePrincipalRole", Object.keys(KEY_VAULT_ROLES) as KeyVaultRole[]),
+    roleScope: reader.oneOf("roleScope", ["key", "vault"] as const),
+    clientSecretStartDate: reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
+    clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
+    grantDeployerAccess: reader.boolean("grantDeployerAccess"),
+    rolePropagationWaitSeconds: reader.integer("rolePropagationWaitSeconds", 0, 900),
+    cerbyVaultName,
+    cerbyVaultSetAsDefault: reader.boolean("cerbyAzureVaultSetAsDefault"),
+    cerbyVaultOnDelete: reader.oneOf("cerbyAzureVaultOnDelete", ["retain", "disable"] as const),
+    tags,
+  };
+}
+
+function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
+  const known = Object.keys(CONFIG_KEYS);
+  for (const key of source.keys?.() ?? []) {
+    if (!(key in CONFIG_KEYS)) {
+      const near = known.find((name) => name.toLowerCase() === key.toLowerCase());
+      reader.fail(key, `is not a setting of this project${near ? `; did you mean ${near}?` : ""} See the README's config reference.`);
+    }
+  }
+}
+
+/** Reads and validates the whole stack config, reporting every problem in one ConfigError. */
+export function parseConfig(source: ConfigSource): StackConfig {
+  const reader = new Reader(source);
+  checkUnknownKeys(reader, source);
+  const cerby: CerbyConfig = {
+    workspace: reader.required("cerbyWorkspace", checkDnsLabel, "acme"),
+    apiUrl: reader.optionalString("cerbyApiUrl", checkApiUrl),
+  };
+  const azure = reader.boolean("azureEnabled") ? readAzure(reader) : undefined;
+  if (reader.problems.length > 0) {
+    throw new ConfigError(reader.problems);
+  }
+  return { cerby, azure };
+}
+
+/** The Cerby API base URL for a workspace, unless overridden. */
+export function cerbyApiBaseUrl(cerby: CerbyConfig): string {
+  return cerby.apiUrl ?? `https://${cerby.workspace}.cerby.com/api/v1`;
+}

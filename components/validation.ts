@@ -1,0 +1,132 @@
+/**
+ * Plain validation functions shared by the stack config, the Cerby provider's `check` and the
+ * offline tools. Each returns `undefined` when the value is acceptable, otherwise a sentence that
+ * says what is allowed. Callers add the config key or property name.
+ */
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function checkGuid(value: string): string | undefined {
+  return GUID.test(value) ? undefined : "must be a GUID such as 00000000-0000-0000-0000-000000000000";
+}
+
+/** Azure Key Vault names: 3–24 characters, letters, digits and hyphens, no "--". */
+export function checkKeyVaultName(value: string): string | undefined {
+  if (value.length < 3 || value.length > 24) {
+    return `is ${value.length} characters; a Key Vault name must be 3–24 characters`;
+  }
+  if (!/^[A-Za-z0-9-]+$/.test(value)) {
+    return "may contain only letters, digits and hyphens";
+  }
+  if (!/^[A-Za-z]/.test(value)) {
+    return "must start with a letter";
+  }
+  if (!/[A-Za-z0-9]$/.test(value)) {
+    return "must end with a letter or a digit";
+  }
+  if (value.includes("--")) {
+    return 'must not contain two hyphens in a row ("--")';
+  }
+  return undefined;
+}
+
+/** Key Vault key names: 1–127 letters, digits and hyphens. */
+export function checkKeyName(value: string): string | undefined {
+  if (value.length < 1 || value.length > 127) {
+    return `is ${value.length} characters; a key name must be 1–127 characters`;
+  }
+  return /^[A-Za-z0-9-]+$/.test(value) ? undefined : "may contain only letters, digits and hyphens";
+}
+
+/** A DNS label, as used for the Cerby workspace subdomain. */
+export function checkDnsLabel(value: string): string | undefined {
+  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(value)
+    ? undefined
+    : "must be the workspace's subdomain: 1–63 lowercase letters, digits and inner hyphens (the \"acme\" of acme.cerby.com)";
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** An API base URL: https, or http only for a loopback host (a local emulator). */
+export function checkApiUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "is not a URL; expected https://<workspace>.cerby.com/api/v1";
+  }
+  if (url.username || url.password) {
+    return "must not carry credentials; the API key is read from cerbyApiKey or CERBY_API_KEY";
+  }
+  if (url.protocol === "https:") {
+    return undefined;
+  }
+  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) {
+    return undefined;
+  }
+  return "must use https:// (plain http:// is accepted only for a loopback host such as 127.0.0.1)";
+}
+
+/** The versionless or versioned URL of a Key Vault, e.g. https://kv-name.vault.azure.net/. */
+export function checkVaultUrl(value: string): string | undefined {
+  return /^https:\/\/[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)\/?$/.test(
+    value,
+  )
+    ? undefined
+    : "must be a Key Vault URL such as https://my-vault.vault.azure.net/";
+}
+
+/** An IPv4 address or CIDR range, as Key Vault network rules accept. */
+export function checkIpRange(value: string): string | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(value);
+  if (!match) {
+    return "must be an IPv4 address or CIDR range such as 203.0.113.0/24";
+  }
+  const octets = match.slice(1, 5).map(Number);
+  if (octets.some((octet) => octet > 255)) {
+    return "has an octet above 255";
+  }
+  if (match[5] !== undefined && Number(match[5]) > 32) {
+    return "has a prefix length above 32";
+  }
+  return undefined;
+}
+
+/** A calendar date written YYYY-MM-DD that exists. */
+export function checkIsoDate(value: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) {
+    return "must be a date written YYYY-MM-DD, such as 2026-11-28";
+  }
+  const [year, month, day] = match.slice(1).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return "is not a calendar date";
+  }
+  return undefined;
+}
+
+/** An IAM role ARN in any AWS partition. */
+export function checkIamRoleArn(value: string): string | undefined {
+  return /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/.test(value)
+    ? undefined
+    : "must be an IAM role ARN such as arn:aws:iam::123456789012:role/name";
+}
+
+/** A 12-digit AWS account ID. */
+export function checkAwsAccountId(value: string): string | undefined {
+  return /^\d{12}$/.test(value) ? undefined : "must be a 12-digit AWS account ID";
+}
+
+/** A KMS key ID (a GUID, or a multi-Region key ID mrk-<32 hex>) or a key ARN. */
+export function checkKmsKeyId(value: string): string | undefined {
+  const keyId = /^(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+  const keyArn = /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$/;
+  return keyId.test(value) || keyArn.test(value)
+    ? undefined
+    : "must be a KMS key ID (a GUID or mrk-…) or a KMS key ARN";
+}
