@@ -79,6 +79,8 @@ export interface ConfigKeySpec {
   type: ConfigType;
   description: string;
   default?: string | number | boolean | string[] | Record<string, string>;
+  /** No default: every stack must set it. */
+  required?: boolean;
   secret?: boolean;
 }
 
@@ -88,9 +90,14 @@ export interface ConfigKeySpec {
  */
 export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   azureEnabled: { type: "boolean", default: true, description: "Create the Azure Key Vault integration." },
-  cerbyWorkspace: { type: "string", description: 'Cerby workspace subdomain: "acme" for https://acme.cerby.com.' },
+  cerbyWorkspace: {
+    type: "string",
+    required: true,
+    description: 'Cerby workspace subdomain: "acme" for https://acme.cerby.com.',
+  },
   cerbyApiUrl: {
     type: "string",
+    default: "",
     description: "Overrides the Cerby API base URL (https, or http on loopback for an emulator).",
   },
   cerbyApiKey: {
@@ -98,9 +105,14 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     secret: true,
     description: "Cerby API key (scopes: read and manage vaults). Read by the provider only, never stored in state.",
   },
-  azureTenantId: { type: "string", description: "Entra tenant ID (GUID). Defaults to the tenant of the signed-in identity." },
+  azureTenantId: {
+    type: "string",
+    default: "",
+    description: "Entra tenant ID (GUID). Defaults to the tenant of the signed-in identity.",
+  },
   azureSubscriptionId: {
     type: "string",
+    default: "",
     description: "Subscription ID (GUID) that must match the signed-in subscription, as a safety check.",
   },
   azureLocation: { type: "string", default: "eastus", description: "Azure region of the resource group and Key Vault." },
@@ -116,6 +128,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   },
   keyVaultName: {
     type: "string",
+    default: "",
     description: "Key Vault name, globally unique. When unset a stable name kv-cerby-<6 random> is generated once.",
   },
   keyVaultSku: { type: "string", default: "standard", description: "Key Vault pricing tier: standard or premium." },
@@ -164,6 +177,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   },
   clientSecretStartDate: {
     type: "string",
+    required: true,
     description: "Start date of the client secret (YYYY-MM-DD). Changing it rotates the secret.",
   },
   clientSecretLifetimeDays: {

@@ -1,0 +1,87 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as azuread from "@pulumi/azuread";
+
+export interface CerbyApplicationArgs {
+  /** Display name of the Entra application Cerby signs in as. */
+  displayName: pulumi.Input<string>;
+  /** First day the client secret is valid, YYYY-MM-DD. Changing it rotates the secret. */
+  clientSecretStartDate: string;
+  /** Days the client secret stays valid from its start date. */
+  clientSecretLifetimeDays: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The client secret's end date, derived only from config so that a second `pulumi up` computes
+ * the same value and never replaces the secret by accident.
+ */
+export function clientSecretEndDate(startDate: string, lifetimeDays: number): string {
+  const start = Date.parse(`${startDate}T00:00:00Z`);
+  return new Date(start + lifetimeDays * DAY_MS).toISOString().replace(".000Z", "Z");
+}
+
+/**
+ * The Entra application, its service principal and the client secret that Cerby uses to reach
+ * the key. The secret is replaced create-before-delete when its start date or lifetime changes,
+ * so Cerby can be given the new one before the old one disappears.
+ */
+export class CerbyApplication extends pulumi.ComponentResource {
+  readonly clientId: pulumi.Output<string>;
+  readonly applicationObjectId: pulumi.Output<string>;
+  readonly servicePrincipalObjectId: pulumi.Output<string>;
+  readonly clientSecret: pulumi.Output<string>;
+  readonly clientSecretKeyId: pulumi.Output<string>;
+  readonly clientSecretExpiresAt: pulumi.Output<string>;
+
+  constructor(name: string, args: CerbyApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cerby:azure:Application", name, {}, opts);
+
+    const application = new azuread.Application(
+      name,
+      {
+        displayName: args.displayName,
+        signInAudience: "AzureADMyOrg",
+        notes: "Used by Cerby to wrap and unwrap keys in Azure Key Vault. Managed by Pulumi (cerby-external-keys).",
+        preventDuplicateNames: true,
+      },
+      { parent: this },
+    );
+
+    const servicePrincipal = new azuread.ServicePrincipal(
+      name,
+      { clientId: application.clientId, appRoleAssignmentRequired: false },
+      { parent: this },
+    );
+
+    const startDate = `${args.clientSecretStartDate}T00:00:00Z`;
+    const endDate = clientSecretEndDate(args.clientSecretStartDate, args.clientSecretLifetimeDays);
+    const password = new azuread.ApplicationPassword(
+      `${name}-secret`,
+      {
+        applicationId: application.id,
+        displayName: `cerby-${args.clientSecretStartDate}`,
+        startDate,
+        endDate,
+        rotateWhenChanged: { startDate, endDate },
+      },
+      { parent: this, additionalSecretOutputs: ["value"], deleteBeforeReplace: false },
+    );
+
+    this.clientId = application.clientId;
+    this.applicationObjectId = application.objectId;
+    this.servicePrincipalObjectId = servicePrincipal.objectId;
+    this.clientSecret = pulumi.secret(password.value);
+    this.clientSecretKeyId = password.keyId;
+    this.clientSecretExpiresAt = password.endDate;
+
+    this.registerOutputs({
+      clientId: this.clientId,
+      applicationObjectId: this.applicationObjectId,
+      servicePrincipalObjectId: this.servicePrincipalObjectId,
+      clientSecret: this.clientSecret,
+      clientSecretKeyId: this.clientSecretKeyId,
+      clientSecretExpiresAt: this.clientSecretExpiresAt,
+    });
+  }
+}

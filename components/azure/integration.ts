@@ -1,0 +1,163 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources";
+import { KEY_VAULT_ROLES, type AzureConfig } from "../config";
+import { CerbyApplication } from "./application";
+import { CerbyKey } from "./key";
+import { CerbyKeyVault } from "./keyVault";
+import { PropagationDelay } from "./propagationDelay";
+import { KeyVaultRoleAssignment } from "./roleAssignment";
+import type { SignedInIdentity } from "./signedInIdentity";
+
+export interface AzureKeyVaultIntegrationArgs {
+  /** The validated Azure part of the stack config. */
+  azure: AzureConfig;
+  /** The identity running `pulumi up`: its tenant hosts the vault, and it gets the deployer grant. */
+  signedIn: SignedInIdentity;
+}
+
+/**
+ * Everything Cerby's "Azure External Keys" strategy needs: an Entra application with a service
+ * principal and client secret, a Key Vault, an RSA-4096 key, and a role assignment that lets the
+ * service principal use the key.
+ */
+export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
+  readonly tenantId: pulumi.Output<string>;
+  readonly subscriptionId: pulumi.Output<string>;
+  readonly clientId: pulumi.Output<string>;
+  readonly clientSecret: pulumi.Output<string>;
+  readonly clientSecretExpiresAt: pulumi.Output<string>;
+  readonly servicePrincipalObjectId: pulumi.Output<string>;
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly keyVaultId: pulumi.Output<string>;
+  readonly keyVaultName: pulumi.Output<string>;
+  readonly keyVaultUri: pulumi.Output<string>;
+  readonly keyName: pulumi.Output<string>;
+  readonly keyResourceId: pulumi.Output<string>;
+  /** Versionless key URI: what Cerby and other stacks should reference. */
+  readonly keyId: pulumi.Output<string>;
+  readonly keyVersionedId: pulumi.Output<string>;
+  readonly roleAssignmentId: pulumi.Output<string>;
+
+  constructor(name: string, args: AzureKeyVaultIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cerby:azure:KeyVaultIntegration", name, {}, opts);
+    const azure = args.azure;
+
+    const signedIn = args.signedIn;
+    this.tenantId = pulumi.output(signedIn.tenantId);
+    this.subscriptionId = pulumi.output(signedIn.subscriptionId);
+
+    this.resourceGroupName = azure.createResourceGroup
+      ? new resources.ResourceGroup(
+          `${name}-rg`,
+          { resourceGroupName: azure.resourceGroupName, location: azure.location, tags: azure.tags },
+          // Deleting the group would delete the vault in it.
+          { parent: this, protect: true, retainOnDelete: true },
+        ).name
+      : resources.getResourceGroupOutput({ resourceGroupName: azure.resourceGroupName }, { parent: this }).name;
+
+    const application = new CerbyApplication(
+      `${name}-app`,
+      {
+        displayName: azure.applicationName,
+        clientSecretStartDate: azure.clientSecretStartDate,
+        clientSecretLifetimeDays: azure.clientSecretLifetimeDays,
+      },
+      { parent: this },
+    );
+
+    const vault = new CerbyKeyVault(
+      `${name}-kv`,
+      {
+        resourceGroupName: this.resourceGroupName,
+        location: azure.location,
+        tenantId: this.tenantId,
+        name: azure.keyVaultName,
+        sku: azure.keyVaultSku,
+        softDeleteRetentionDays: azure.softDeleteRetentionDays,
+        purgeProtection: azure.purgeProtection,
+        deleteLock: azure.deleteLock,
+        networkDefaultAction: azure.networkDefaultAction,
+        networkAllowedIpRanges: azure.networkAllowedIpRanges,
+        tags: azure.tags,
+      },
+      { parent: this },
+    );
+
+    const keyDependsOn: pulumi.Resource[] = [];
+    if (azure.grantDeployerAccess) {
+      const deployerGrant = new KeyVaultRoleAssignment(
+        `${name}-deployer`,
+        {
+          subscriptionId: this.subscriptionId,
+          roleDefinitionGuid: KEY_VAULT_ROLES["crypto-officer"].id,
+          principalId: signedIn.objectId,
+          scope: vault.vaultId,
+          description: "Lets the identity running pulumi up create and check the Cerby key (cerby-external-keys).",
+        },
+        { parent: this },
+      );
+      keyDependsOn.push(
+        new PropagationDelay(
+          `${name}-deployer-propagation`,
+          { trigger: deployerGrant.roleAssignmentId, seconds: azure.rolePropagationWaitSeconds },
+          { parent: this, dependsOn: [deployerGrant] },
+        ),
+      );
+    }
+
+    const key = new CerbyKey(
+      `${name}-key`,
+      {
+        resourceGroupName: this.resourceGroupName,
+        vaultName: vault.vaultName,
+        keyName: azure.keyName,
+        keyType: azure.keyType,
+        tags: azure.tags,
+      },
+      { parent: this, dependsOn: keyDependsOn },
+    );
+
+    const role = KEY_VAULT_ROLES[azure.servicePrincipalRole];
+    const servicePrincipalRole = new KeyVaultRoleAssignment(
+      `${name}-cerby`,
+      {
+        subscriptionId: this.subscriptionId,
+        roleDefinitionGuid: role.id,
+        principalId: application.servicePrincipalObjectId,
+        principalType: "ServicePrincipal",
+        scope: azure.roleScope === "key" ? key.keyResourceId : vault.vaultId,
+        description: `${role.displayName} for Cerby's service principal (cerby-external-keys).`,
+      },
+      { parent: this },
+    );
+
+    this.clientId = application.clientId;
+    this.clientSecret = application.clientSecret;
+    this.clientSecretExpiresAt = application.clientSecretExpiresAt;
+    this.servicePrincipalObjectId = application.servicePrincipalObjectId;
+    this.keyVaultId = vault.vaultId;
+    this.keyVaultName = vault.vaultName;
+    this.keyVaultUri = vault.vaultUri;
+    this.keyName = key.keyName;
+    this.keyResourceId = key.keyResourceId;
+    this.keyId = key.keyUri;
+    this.keyVersionedId = key.keyUriWithVersion;
+    this.roleAssignmentId = servicePrincipalRole.roleAssignmentId;
+
+    this.registerOutputs({
+      tenantId: this.tenantId,
+      clientId: this.clientId,
+      clientSecret: this.clientSecret,
+      clientSecretExpiresAt: this.clientSecretExpiresAt,
+      servicePrincipalObjectId: this.servicePrincipalObjectId,
+      resourceGroupName: this.resourceGroupName,
+      keyVaultId: this.keyVaultId,
+      keyVaultName: this.keyVaultName,
+      keyVaultUri: this.keyVaultUri,
+      keyName: this.keyName,
+      keyId: this.keyId,
+      keyVersionedId: this.keyVersionedId,
+      roleAssignmentId: this.roleAssignmentId,
+    });
+  }
+}

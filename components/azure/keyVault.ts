@@ -1,0 +1,93 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as random from "@pulumi/random";
+import type { KeyVaultSku, NetworkDefaultAction } from "../config";
+
+export interface CerbyKeyVaultArgs {
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  tenantId: pulumi.Input<string>;
+  /** Globally unique vault name; when undefined a stable one is generated and kept in state. */
+  name?: string;
+  sku: KeyVaultSku;
+  softDeleteRetentionDays: number;
+  purgeProtection: boolean;
+  /** Adds a CanNotDelete management lock so that the vault survives a mistaken delete. */
+  deleteLock: boolean;
+  networkDefaultAction: NetworkDefaultAction;
+  networkAllowedIpRanges: string[];
+  tags: Record<string, string>;
+}
+
+/**
+ * The Key Vault that holds Cerby's key: Azure RBAC permission model, soft delete, purge
+ * protection, and protected against `pulumi destroy`, since losing it loses every secret Cerby
+ * encrypted with its key.
+ */
+export class CerbyKeyVault extends pulumi.ComponentResource {
+  readonly vaultId: pulumi.Output<string>;
+  readonly vaultName: pulumi.Output<string>;
+  readonly vaultUri: pulumi.Output<string>;
+  readonly lockId: pulumi.Output<string> | undefined;
+
+  constructor(name: string, args: CerbyKeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cerby:azure:KeyVault", name, {}, opts);
+
+    const vaultName =
+      args.name ??
+      new random.RandomString(
+        `${name}-name-suffix`,
+        { length: 6, lower: true, upper: false, numeric: true, special: false },
+        { parent: this },
+      ).result.apply((suffix) => `kv-cerby-${suffix}`);
+
+    const vault = new keyvault.Vault(
+      name,
+      {
+        vaultName,
+        resourceGroupName: args.resourceGroupName,
+        location: args.location,
+        tags: args.tags,
+        properties: {
+          tenantId: args.tenantId,
+          sku: { family: "A", name: args.sku },
+          enableRbacAuthorization: true,
+          enableSoftDelete: true,
+          softDeleteRetentionInDays: args.softDeleteRetentionDays,
+          // Azure rejects an explicit false; leaving it out means "off".
+          enablePurgeProtection: args.purgeProtection ? true : undefined,
+          enabledForDeployment: false,
+          enabledForDiskEncryption: false,
+          enabledForTemplateDeployment: false,
+          publicNetworkAccess: "Enabled",
+          networkAcls: {
+            bypass: "AzureServices",
+            defaultAction: args.networkDefaultAction,
+            ipRules: args.networkAllowedIpRanges.map((value) => ({ value })),
+          },
+        },
+      },
+      { parent: this, protect: true, retainOnDelete: true },
+    );
+
+    this.lockId = args.deleteLock
+      ? new authorization.ManagementLockByScope(
+          `${name}-lock`,
+          {
+            scope: vault.id,
+            level: "CanNotDelete",
+            lockName: "cerby-external-keys-do-not-delete",
+            notes: "Deleting this vault loses every secret Cerby encrypted with its key. Managed by Pulumi (cerby-external-keys).",
+          },
+          { parent: this },
+        ).id
+      : undefined;
+
+    this.vaultId = vault.id;
+    this.vaultName = vault.name;
+    this.vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? "");
+
+    this.registerOutputs({ vaultId: this.vaultId, vaultName: this.vaultName, vaultUri: this.vaultUri, lockId: this.lockId });
+  }
+}

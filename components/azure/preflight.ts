@@ -1,0 +1,454 @@
+/**
+ * Proves, as Cerby's service principal, that the Azure key works before Cerby is told about it:
+ * sign in with the client secret, read the key, check it is what Cerby needs, then wrap and unwrap
+ * 32 random bytes with RSA-OAEP-256. A fresh role assignment takes minutes to reach Key Vault, so
+ * failures that propagation explains are retried with backoff up to a bound; definitive ones fail
+ * at once. Nothing here ever puts the client secret into a message.
+ */
+import { randomBytes, randomInt } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ClientSecretCredential } from "@azure/identity";
+import { CryptographyClient, KeyClient, type KeyClientOptions, type KeyVaultKey } from "@azure/keyvault-keys";
+import { KEY_SIZE } from "../config";
+import { checkGuid, checkKeyName, checkVaultUrl } from "../validation";
+
+/** The five values Cerby's "Azure External Keys" strategy is given. */
+export interface AzureKeyTarget {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  vaultUrl: string;
+  keyName: string;
+}
+
+export type AzureCheckName =
+  | "inputs"
+  | "sign-in"
+  | "key-read"
+  | "key-type"
+  | "key-size"
+  | "key-enabled"
+  | "key-dates"
+  | "key-operations"
+  | "wrap-unwrap";
+
+/** One check's verdict; `cause` says, for a failure, what most likely explains it and what to do. */
+export interface AzureCheck {
+  name: AzureCheckName;
+  ok: boolean;
+  detail: string;
+  cause?: string;
+}
+
+export const DEFAULT_PREFLIGHT_TIMEOUT_MS = 10 * 60 * 1000;
+
+export interface PreflightOptions {
+  /** How long propagation-type failures are retried; default 10 minutes. */
+  timeoutMs?: number;
+  /** Progress lines, e.g. pulumi.log.info. */
+  log?: (message: string) => void;
+  /** First retry delay; it doubles up to `maxBackoffMs`, with jitter. Default 2 s. */
+  initialBackoffMs?: number;
+  /** Default 30 s. */
+  maxBackoffMs?: number;
+  /** The time key dates are judged against; defaults to the wall clock. */
+  now?: Date;
+  /** Transport for the credential and the Key Vault clients; tests route it to a loopback fake. */
+  httpClient?: KeyClientOptions["httpClient"];
+}
+
+export interface PreflightResult {
+  /** The versioned key identifier that wrapped and unwrapped. */
+  keyId: string;
+  checks: AzureCheck[];
+  attempts: number;
+  elapsedMs: number;
+}
+
+/** The preflight's verdict when it fails: the failed check, every check made, and how long it tried. */
+export class PreflightError extends Error {
+  constructor(
+    message: string,
+    readonly check: AzureCheckName,
+    readonly checks: AzureCheck[],
+    readonly attempts: number,
+    readonly elapsedMs: number,
+  ) {
+    super(message);
+    this.name = "PreflightError";
+  }
+}
+
+const WRAP_ALGORITHM = "RSA-OAEP-256";
+const REQUIRED_OPERATIONS = ["wrapKey", "unwrapKey"] as const;
+
+function modulusBits(modulus: Uint8Array): number {
+  let start = 0;
+  while (start < modulus.length && modulus[start] === 0) {
+    start += 1;
+  }
+  if (start === modulus.length) {
+    return 0;
+  }
+  return (modulus.length - start - 1) * 8 + (32 - Math.clz32(modulus[start]));
+}
+
+/**
+ * The key checks that need no network: type, size, enabled, dates and allowed operations. Every
+ * check is reported, so a key that is wrong in two ways says so once.
+ */
+export function checkKeyProperties(key: KeyVaultKey, now: Date): AzureCheck[] {
+  const keyType = key.keyType ?? key.key?.kty;
+  const isRsa = keyType === "RSA" || keyType === "RSA-HSM";
+  const wrongKey =
+    "wrong key: Cerby accepts only RSA 4096 keys and a key's type and size cannot be changed; create a new RSA 4096 key and register it";
+  const checks: AzureCheck[] = [
+    isRsa
+      ? { name: "key-type", ok: true, detail: `key type ${keyType}` }
+      : { name: "key-type", ok: false, detail: `key type is ${keyType ?? "unknown"}, not RSA or RSA-HSM`, cause: wrongKey },
+  ];
+
+  const bits = isRsa && key.key?.n ? modulusBits(key.key.n) : 0;
+  if (bits === KEY_SIZE) {
+    checks.push({ name: "key-size", ok: true, detail: `${bits}-bit modulus` });
+  } else {
+    const detail = isRsa ? `${bits}-bit modulus, not ${KEY_SIZE}` : `a ${keyType ?? "non-RSA"} key has no RSA modulus`;
+    checks.push({ name: "key-size", ok: false, detail, cause: wrongKey });
+  }
+
+  checks.push(
+    key.properties.enabled === true
+      ? { name: "key-enabled", ok: true, detail: "enabled" }
+      : {
+          name: "key-enabled",
+          ok: false,
+          detail: "the key is disabled",
+          cause: "someone disabled the key; Cerby cannot decrypt anything until it is enabled again",
+        },
+  );
+
+  const { expiresOn, notBefore } = key.properties;
+  if (expiresOn && expiresOn.getTime() <= now.getTime()) {
+    checks.push({
+      name: "key-dates",
+      ok: false,
+      detail: `expired at ${expiresOn.toISOString()}`,
+      cause: "the key has an expiry date in the past; remove or extend it (Cerby needs the key for as long as it holds data)",
+    });
+  } else if (notBefore && notBefore.getTime() > now.getTime()) {
+    checks.push({
+      name: "key-dates",
+      ok: false,
+      detail: `not valid before ${notBefore.toISOString()}`,
+      cause: "the key's activation date is in the future; remove it or wait",
+    });
+  } else {
+    checks.push({ name: "key-dates", ok: true, detail: expiresOn ? `valid until ${expiresOn.toISOString()}` : "no expiry date" });
+  }
+
+  const operations: string[] = key.keyOperations ?? key.key?.keyOps ?? [];
+  const missing = REQUIRED_OPERATIONS.filter((operation) => !operations.includes(operation));
+  checks.push(
+    missing.length === 0
+      ? { name: "key-operations", ok: true, detail: "wrapKey and unwrapKey allowed" }
+      : {
+          name: "key-operations",
+          ok: false,
+          detail: `${missing.join(" and ")} not allowed (allowed: ${operations.join(", ") || "none"})`,
+          cause: "the key's permitted operations exclude what Cerby uses; allow wrapKey and unwrapKey on the key",
+        },
+  );
+  return checks;
+}
+
+/** What a failed step means: whether waiting can fix it, what happened, and the likely cause. */
+interface Diagnosis {
+  retry: boolean;
+  detail: string;
+  cause: string;
+}
+
+const PROPAGATION_CAUSE =
+  "the role assignment has not propagated yet (this can take several minutes), or the service principal has the wrong role or scope: it needs Key Vault Crypto User or higher on the key or the vault";
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "REQUEST_SEND_ERROR"]);
+
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/).find((part) => part.trim().length > 0) ?? text;
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line.trim();
+}
+
+function diagnoseSignIn(code: string, target: AzureKeyTarget): Diagnosis {
+  switch (code) {
+    case "7000215":
+      return {
+        retry: false,
+        detail: "Entra ID rejected the client secret (AADSTS7000215)",
+        cause: "the client secret is wrong: give the secret's value (not its ID), for this application",
+      };
+    case "7000222":
+      return {
+        retry: false,
+        detail: "the client secret has expired (AADSTS7000222)",
+        cause: "the secret is past its end date: rotate it (a new clientSecretStartDate) and run pulumi up",
+      };
+    case "90002":
+      return {
+        retry: false,
+        detail: `tenant ${target.tenantId} was not found (AADSTS90002)`,
+        cause: "wrong tenant ID",
+      };
+    case "700016":
+      return {
+        retry: true,
+        detail: `application ${target.clientId} was not found in tenant ${target.tenantId} (AADSTS700016)`,
+        cause: "a new application takes a few minutes to replicate in Entra ID; otherwise the client ID or the tenant is wrong",
+      };
+    default:
+      return {
+        retry: false,
+        detail: `Entra ID refused the sign-in (AADSTS${code})`,
+        cause: `see https://login.microsoftonline.com/error?code=${code}`,
+      };
+  }
+}
+
+function diagnose(error: unknown, target: AzureKeyTarget, operation: string): Diagnosis {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Error && error.name === "AbortError") {
+    return {
+      retry: true,
+      detail: `no answer to ${operation} before the time bound`,
+      cause: "network: a proxy or firewall may keep this machine from Entra ID or the vault; skip the preflight where the deployer cannot reach the vault",
+    };
+  }
+  const aadsts = /AADSTS(\d+)/.exec(message);
+  if (aadsts) {
+    return diagnoseSignIn(aadsts[1], target);
+  }
+  if (message.includes("AdditionallyAllowedTenants")) {
+    return {
+      retry: false,
+      detail: "Key Vault asked for a token from another tenant",
+      cause: `wrong tenant: the vault does not belong to tenant ${target.tenantId}`,
+    };
+  }
+  const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
+  if (typeof statusCode === "number") {
+    const said = `Key Vault answered ${statusCode} to ${operation}: ${firstLine(message)}`;
+    if (statusCode === 403 && /ForbiddenByFirewall|Client address is not authorized/i.test(message)) {
+      return {
+        retry: false,
+        detail: said,
+        cause: "the Key Vault firewall does not admit this machine's address: allow it, or skip the preflight where the deployer cannot reach the vault",
+      };
+    }
+    if (statusCode === 403) {
+      return { retry: true, detail: said, cause: PROPAGATION_CAUSE };
+    }
+    if (statusCode === 401) {
+      return {
+        retry: true,
+        detail: said,
+        cause: "Key Vault did not accept the token: the sign-in may still be propagating, or the vault belongs to another tenant",
+      };
+    }
+    if (statusCode === 404) {
+      return { retry: false, detail: said, cause: `wrong key name or vault URL: no key "${target.keyName}" in ${target.vaultUrl}` };
+    }
+    if (statusCode === 408 || statusCode === 429 || statusCode >= 500) {
+      return { retry: true, detail: said, cause: "Key Vault is throttling or failing transiently" };
+    }
+    return { retry: false, detail: said, cause: "Key Vault refused the request; the key may not support RSA-OAEP-256 (wrong key type)" };
+  }
+  if (typeof code === "string" && NETWORK_CODES.has(code)) {
+    return {
+      retry: true,
+      detail: `could not reach Azure (${code}) during ${operation}: ${firstLine(message)}`,
+      cause: "network: the vault's DNS name may not resolve yet, or a proxy or firewall blocks this machine; skip the preflight where the deployer cannot reach the vault",
+    };
+  }
+  return { retry: false, detail: `${operation} failed: ${firstLine(message)}`, cause: "an unexpected error; see the detail" };
+}
+
+/** The token scope of the Key Vault cloud the vault lives in, e.g. https://vault.azure.net/.default. */
+function vaultScope(vaultUrl: string): string {
+  const host = new URL(vaultUrl).hostname;
+  return `https://${host.slice(host.indexOf(".") + 1)}/.default`;
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) {
+    return ms < 1000 ? `${Math.round(ms)} ms` : `${seconds} s`;
+  }
+  const rest = seconds % 60;
+  return `${Math.floor(seconds / 60)} min${rest ? ` ${rest} s` : ""}`;
+}
+
+function redact(text: string, secret: string): string {
+  return secret ? text.split(secret).join("[secret]") : text;
+}
+
+type Attempt =
+  | { ok: true; keyId: string; checks: AzureCheck[] }
+  | { ok: false; check: AzureCheckName; checks: AzureCheck[]; diagnosis: Diagnosis };
+
+interface Clients {
+  target: AzureKeyTarget;
+  credential: ClientSecretCredential;
+  keyClient: KeyClient;
+  httpClient?: KeyClientOptions["httpClient"];
+  now: Date;
+  signal: AbortSignal;
+}
+
+async function attemptOnce({ target, credential, keyClient, httpClient, now, signal }: Clients): Promise<Attempt> {
+  const checks: AzureCheck[] = [];
+  const failed = (check: AzureCheckName, diagnosis: Diagnosis): Attempt => {
+    checks.push({ name: check, ok: false, detail: diagnosis.detail, cause: diagnosis.cause });
+    return { ok: false, check, checks, diagnosis };
+  };
+
+  // Signing in separately, before Key Vault is called, tells a bad secret apart from a missing role.
+  try {
+    await credential.getToken(vaultScope(target.vaultUrl), { abortSignal: signal });
+    checks.push({ name: "sign-in", ok: true, detail: `signed in as application ${target.clientId} in tenant ${target.tenantId}` });
+  } catch (error) {
+    return failed("sign-in", diagnose(error, target, "sign-in"));
+  }
+
+  let key: KeyVaultKey;
+  try {
+    key = await keyClient.getKey(target.keyName, { abortSignal: signal });
+    checks.push({ name: "key-read", ok: true, detail: `read ${key.id ?? target.keyName}` });
+  } catch (error) {
+    return failed("key-read", diagnose(error, target, "read the key"));
+  }
+
+  const properties = checkKeyProperties(key, now);
+  checks.push(...properties);
+  const firstFailure = properties.find((check) => !check.ok);
+  if (firstFailure) {
+    const causes = [...new Set(properties.filter((check) => !check.ok).map((check) => check.cause))];
+    return {
+      ok: false,
+      check: firstFailure.name,
+      checks,
+      diagnosis: {
+        retry: false,
+        detail: properties.filter((check) => !check.ok).map((check) => check.detail).join("; "),
+        cause: causes.join("; "),
+      },
+    };
+  }
+
+  // Given the fetched key, the client could encrypt locally with the public half; RSA-OAEP-256 is
+  // not among its local algorithms, so both operations go to Key Vault and prove the role.
+  const cryptography = new CryptographyClient(key, credential, { httpClient });
+  const plaintext = randomBytes(32);
+  try {
+    const wrapped = await cryptography.wrapKey(WRAP_ALGORITHM, plaintext, { abortSignal: signal });
+    const unwrapped = await cryptography.unwrapKey(WRAP_ALGORITHM, wrapped.result, { abortSignal: signal });
+    if (!Buffer.from(unwrapped.result).equals(plaintext)) {
+      return failed("wrap-unwrap", {
+        retry: false,
+        detail: "unwrapKey returned different bytes from those wrapped",
+        cause: "the key or the vault misbehaves; do not register this key",
+      });
+    }
+  } catch (error) {
+    return failed("wrap-unwrap", diagnose(error, target, "wrap and unwrap"));
+  }
+  checks.push({ name: "wrap-unwrap", ok: true, detail: `wrapped and unwrapped 32 random bytes with ${WRAP_ALGORITHM}` });
+  return { ok: true, keyId: key.id ?? target.keyName, checks };
+}
+
+function inputProblems(target: AzureKeyTarget): string[] {
+  const identifiers: Array<[string, string, (value: string) => string | undefined]> = [
+    ["tenantId", target.tenantId, checkGuid],
+    ["clientId", target.clientId, checkGuid],
+    ["vaultUrl", target.vaultUrl, checkVaultUrl],
+    ["keyName", target.keyName, checkKeyName],
+  ];
+  const problems = identifiers.flatMap(([name, value, check]) => {
+    const problem = check(value);
+    return problem ? [`${name} ${JSON.stringify(value)} ${problem}`] : [];
+  });
+  // The secret is only ever said to be missing, never quoted.
+  if (!target.clientSecret) {
+    problems.push("clientSecret is empty");
+  }
+  return problems;
+}
+
+/**
+ * Runs the checks as the service principal, retrying propagation-type failures until
+ * `timeoutMs`. Resolves with every check passed; rejects with a PreflightError naming the failed
+ * check and its likely cause.
+ */
+export async function preflightAzureKey(target: AzureKeyTarget, options: PreflightOptions = {}): Promise<PreflightResult> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_PREFLIGHT_TIMEOUT_MS;
+  const initialBackoffMs = options.initialBackoffMs ?? 2000;
+  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  const log = (message: string) => options.log?.(redact(message, target.clientSecret));
+  const started = performance.now();
+  const where = `key "${target.keyName}" in ${target.vaultUrl} as application ${target.clientId}`;
+
+  const problems = inputProblems(target);
+  if (problems.length > 0) {
+    const detail = problems.join("; ");
+    throw new PreflightError(
+      redact(`Azure Key Vault preflight: invalid inputs: ${detail}.`, target.clientSecret),
+      "inputs",
+      [{ name: "inputs", ok: false, detail, cause: "the values given for the Cerby vault are malformed" }],
+      0,
+      0,
+    );
+  }
+
+  // Key dates are compared with the wall clock; this module derives it from the monotonic clock's
+  // origin so that no call reads the time in a way that could leak into resource inputs.
+  const now = options.now ?? new Date(performance.timeOrigin + performance.now());
+  const httpClient = options.httpClient;
+  const credential = new ClientSecretCredential(target.tenantId, target.clientId, target.clientSecret, { httpClient });
+  const keyClient = new KeyClient(target.vaultUrl, credential, { httpClient });
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const elapsed = () => performance.now() - started;
+
+  const fail = (outcome: Extract<Attempt, { ok: false }>, attempts: number, timedOut: boolean): PreflightError => {
+    const { detail, cause } = outcome.diagnosis;
+    const when = `${attempts} attempt${attempts === 1 ? "" : "s"} in ${formatDuration(elapsed())}`;
+    const bound = timedOut ? `, still failing at the ${formatDuration(timeoutMs)} bound` : "";
+    const message = `Azure Key Vault preflight failed at check "${outcome.check}" for ${where} (${when}${bound}): ${detail}. Likely cause: ${cause}.`;
+    return new PreflightError(redact(message, target.clientSecret), outcome.check, outcome.checks, attempts, elapsed());
+  };
+
+  log(`Preflight: checking ${where}; retrying for up to ${formatDuration(timeoutMs)} while access propagates.`);
+  let lastFailure: Extract<Attempt, { ok: false }> | undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    const outcome = await attemptOnce({ target, credential, keyClient, httpClient, now, signal: deadline });
+    if (outcome.ok) {
+      log(`Preflight passed after ${attempt} attempt${attempt === 1 ? "" : "s"} in ${formatDuration(elapsed())}: ${outcome.keyId} wraps and unwraps as the service principal.`);
+      return { keyId: outcome.keyId, checks: outcome.checks, attempts: attempt, elapsedMs: elapsed() };
+    }
+    // An attempt cut short by the bound reports nothing new; the failure before it is the verdict.
+    if (!deadline.aborted || lastFailure === undefined) {
+      lastFailure = outcome;
+    }
+    if (!lastFailure.diagnosis.retry) {
+      throw fail(lastFailure, attempt, false);
+    }
+    const remaining = timeoutMs - elapsed();
+    if (deadline.aborted || remaining <= 0) {
+      throw fail(lastFailure, attempt, true);
+    }
+    const backoff = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1));
+    const delay = Math.min(remaining, (backoff * randomInt(500, 1001)) / 1000);
+    log(
+      `Preflight attempt ${attempt}: ${lastFailure.check} failed: ${lastFailure.diagnosis.detail}. ` +
+        `Likely cause: ${lastFailure.diagnosis.cause}. Retrying in ${formatDuration(delay)} (${formatDuration(remaining)} left).`,
+    );
+    await sleep(delay, undefined, { signal: deadline }).catch(() => undefined);
+  }
+}

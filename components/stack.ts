@@ -1,0 +1,36 @@
+import * as pulumi from "@pulumi/pulumi";
+import { cerbyApiBaseUrl, type StackConfig } from "./config";
+import { AzureKeyVaultIntegration } from "./azure/integration";
+import { resolveSignedInIdentity } from "./azure/signedInIdentity";
+
+/**
+ * Builds every enabled integration from validated config and returns the stack outputs. Output
+ * names are a contract: other stacks read them with a StackReference.
+ */
+export async function buildStack(config: StackConfig): Promise<Record<string, pulumi.Input<unknown>>> {
+  const outputs: Record<string, pulumi.Input<unknown>> = {
+    cerbyApiUrl: cerbyApiBaseUrl(config.cerby),
+  };
+
+  if (config.azure) {
+    const signedIn = await resolveSignedInIdentity(config.azure);
+    const azure = new AzureKeyVaultIntegration("cerby-azure", { azure: config.azure, signedIn });
+    Object.assign(outputs, {
+      tenantId: azure.tenantId,
+      clientId: azure.clientId,
+      servicePrincipalObjectId: azure.servicePrincipalObjectId,
+      resourceGroupName: azure.resourceGroupName,
+      keyVaultId: azure.keyVaultId,
+      keyVaultName: azure.keyVaultName,
+      keyVaultUri: azure.keyVaultUri,
+      keyName: azure.keyName,
+      keyId: azure.keyId,
+      keyVersionedId: azure.keyVersionedId,
+      roleAssignmentId: azure.roleAssignmentId,
+      clientSecretExpiresAt: azure.clientSecretExpiresAt,
+      clientSecret: pulumi.secret(azure.clientSecret),
+    });
+  }
+
+  return outputs;
+}

@@ -1,0 +1,237 @@
+import { KEY_VAULT_ROLES } from "../components/config";
+import { isSecretValue, redactSecrets, type RecordedResource } from "../tools/mock-runtime";
+import { APP_CLIENT_ID, CLIENT_SECRET, SERVICE_PRINCIPAL_OBJECT_ID, SIGNED_IN } from "./support/azure-cloud";
+import { runProgram, single } from "./support/program";
+
+const T = {
+  resourceGroup: "azure-native:resources:ResourceGroup",
+  vault: "azure-native:keyvault:Vault",
+  key: "azure-native:keyvault:Key",
+  lock: "azure-native:authorization:ManagementLockByScope",
+  roleAssignment: "azure-native:authorization:RoleAssignment",
+  application: "azuread:index/application:Application",
+  servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
+  password: "azuread:index/applicationPassword:ApplicationPassword",
+  randomName: "random:index/randomString:RandomString",
+  delay: "pulumi-nodejs:dynamic/azure:PropagationDelay",
+};
+
+function inputs(resource: RecordedResource): Record<string, any> {
+  return redactSecrets(resource.rawInputs) as Record<string, any>;
+}
+
+function roleAssignments(resources: RecordedResource[]) {
+  const all = resources.filter((resource) => resource.type === T.roleAssignment);
+  const cerby = all.find((resource) => resource.name.endsWith("-cerby"));
+  const deployer = all.find((resource) => resource.name.endsWith("-deployer"));
+  return { all, cerby: cerby!, deployer };
+}
+
+describe("the Azure program with default config", () => {
+  let resources: RecordedResource[];
+  let outputs: Awaited<ReturnType<typeof runProgram>>["outputs"];
+
+  beforeAll(async () => {
+    ({ resources, outputs } = await runProgram());
+  });
+
+  test("declares exactly the expected cloud resources, one of each role", () => {
+    const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
+    expect(custom).toEqual(
+      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.delay].sort(),
+    );
+  });
+
+  test("the key is RSA 4096 with exactly wrap, unwrap, encrypt and decrypt", () => {
+    const key = inputs(single(resources, T.key));
+    expect(key.properties).toMatchObject({ kty: "RSA", keySize: 4096, attributes: { enabled: true } });
+    expect(key.properties.keyOps).toEqual(["wrapKey", "unwrapKey", "encrypt", "decrypt"]);
+    expect(key.keyName).toBe("cerby-external-key");
+  });
+
+  test("the vault uses RBAC, soft delete with 90 days retention, purge protection and the signed-in tenant", () => {
+    const vault = inputs(single(resources, T.vault));
+    expect(vault.properties).toMatchObject({
+      tenantId: SIGNED_IN.tenantId,
+      sku: { family: "A", name: "standard" },
+      enableRbacAuthorization: true,
+      enableSoftDelete: true,
+      softDeleteRetentionInDays: 90,
+      enablePurgeProtection: true,
+      networkAcls: { defaultAction: "Allow", bypass: "AzureServices", ipRules: [] },
+    });
+    expect(vault.location).toBe("eastus");
+  });
+
+  test("a generated vault name is kv-cerby plus the random suffix held in state", () => {
+    expect(inputs(single(resources, T.vault)).vaultName).toBe("kv-cerby-q7x2m9");
+    expect(inputs(single(resources, T.randomName))).toMatchObject({ length: 6, special: false, upper: false });
+  });
+
+  test("the vault carries a CanNotDelete lock", () => {
+    const lock = inputs(single(resources, T.lock));
+    expect(lock.level).toBe("CanNotDelete");
+    expect(lock.scope).toMatch(/\/providers\/Microsoft\.KeyVault\/vaults\/kv-cerby-q7x2m9$/);
+  });
+
+  test("the vault, the key and the resource group are protected and retained on delete", () => {
+    for (const type of [T.vault, T.key, T.resourceGroup]) {
+      const resource = single(resources, type);
+      expect({ type, protect: resource.protect, retainOnDelete: resource.retainOnDelete }).toEqual({ type, protect: true, retainOnDelete: true });
+    }
+  });
+
+  test("the service principal gets Key Vault Crypto User on the key, as a ServicePrincipal", () => {
+    const { cerby } = roleAssignments(resources);
+    const assignment = inputs(cerby);
+    expect(assignment.roleDefinitionId).toBe(
+      `/subscriptions/${SIGNED_IN.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_ROLES["crypto-user"].id}`,
+    );
+    expect(assignment.principalId).toBe(SERVICE_PRINCIPAL_OBJECT_ID);
+    expect(assignment.principalType).toBe("ServicePrincipal");
+    expect(assignment.scope).toMatch(/\/vaults\/kv-cerby-q7x2m9\/keys\/cerby-external-key$/);
+    expect(assignment.roleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  test("the deployer gets Key Vault Crypto Officer on the vault and the key waits for it", () => {
+    const { deployer } = roleAssignments(resources);
+    expect(deployer).toBeDefined();
+    const grant = inputs(deployer!);
+    expect(grant.roleDefinitionId).toMatch(new RegExp(`${KEY_VAULT_ROLES["crypto-officer"].id}$`));
+    expect(grant.principalId).toBe(SIGNED_IN.objectId);
+    expect(grant.scope).toMatch(/\/vaults\/kv-cerby-q7x2m9$/);
+    const delay = single(resources, T.delay);
+    expect(delay.dependsOn).toContain(deployer!.urn);
+    const keyComponent = resources.find((resource) => resource.type === "cerby:azure:Key")!;
+    expect(keyComponent.dependsOn).toContain(delay.urn);
+  });
+
+  test("the role assignment depends on the service principal and the key", () => {
+    const { cerby } = roleAssignments(resources);
+    const component = resources.find((resource) => resource.urn === cerby.parent)!;
+    const key = single(resources, T.key);
+    const servicePrincipal = single(resources, T.servicePrincipal);
+    expect(cerby.dependsOn).toEqual(expect.arrayContaining([key.urn, servicePrincipal.urn]));
+    expect(component.type).toBe("cerby:azure:RoleAssignment");
+  });
+
+  test("the client secret is valid from its start date for 180 days and rotates create-before-delete", () => {
+    const password = single(resources, T.password);
+    expect(inputs(password)).toMatchObject({
+      startDate: "2026-11-28T00:00:00Z",
+      endDate: "2027-05-27T00:00:00Z",
+      rotateWhenChanged: { startDate: "2026-11-28T00:00:00Z", endDate: "2027-05-27T00:00:00Z" },
+    });
+    expect(password.deleteBeforeReplace).toBe(false);
+    expect(password.additionalSecretOutputs).toContain("value");
+  });
+
+  test("stack outputs carry the five values Cerby asks for, the secret only as a secret", () => {
+    expect(outputs.clientSecret).toEqual({ kind: "secret", value: CLIENT_SECRET });
+    expect(outputs.clientId).toEqual({ kind: "known", value: APP_CLIENT_ID });
+    expect(outputs.tenantId).toEqual({ kind: "known", value: SIGNED_IN.tenantId });
+    expect(outputs.keyVaultUri).toEqual({ kind: "known", value: "https://kv-cerby-q7x2m9.vault.azure.net/" });
+    expect(outputs.keyName).toEqual({ kind: "known", value: "cerby-external-key" });
+    expect(outputs.keyId).toEqual({ kind: "known", value: "https://kv-cerby-q7x2m9.vault.azure.net/keys/cerby-external-key" });
+    expect(outputs.clientSecretExpiresAt).toEqual({ kind: "known", value: "2027-05-27T00:00:00Z" });
+    for (const name of ["servicePrincipalObjectId", "resourceGroupName", "keyVaultId", "keyVaultName", "keyVersionedId", "roleAssignmentId"]) {
+      expect({ name, kind: outputs[name]?.kind }).toEqual({ name, kind: "known" });
+    }
+  });
+
+  test("no registered input or component output holds the client secret outside a secret wrapper", () => {
+    const plaintext = JSON.stringify(resources.map((resource) => [redactSecrets(resource.rawInputs), redactSecrets(resource.rawOutputs)]));
+    expect(plaintext).not.toContain(CLIENT_SECRET);
+    const withSecrets = JSON.stringify(resources.map((resource) => resource.rawOutputs));
+    expect(withSecrets).toContain(CLIENT_SECRET);
+  });
+
+  test("the integration component registers its client secret output as a secret", () => {
+    const integration = resources.find((resource) => resource.type === "cerby:azure:KeyVaultIntegration")!;
+    expect(isSecretValue(integration.rawOutputs?.clientSecret)).toBe(true);
+    const application = resources.find((resource) => resource.type === "cerby:azure:Application")!;
+    expect(isSecretValue(application.rawOutputs?.clientSecret)).toBe(true);
+  });
+
+  test("every child resource has a parent component", () => {
+    const orphans = resources.filter((resource) => resource.type !== "cerby:azure:KeyVaultIntegration" && !resource.parent);
+    expect(orphans.map((resource) => resource.type)).toEqual([]);
+  });
+});
+
+describe("the Azure program with chosen options", () => {
+  test.each([
+    ["crypto-user", KEY_VAULT_ROLES["crypto-user"].id],
+    ["crypto-officer", KEY_VAULT_ROLES["crypto-officer"].id],
+    ["administrator", KEY_VAULT_ROLES.administrator.id],
+  ])("servicePrincipalRole %s assigns role definition %s", async (role, guid) => {
+    const { resources } = await runProgram({ servicePrincipalRole: role });
+    expect(inputs(roleAssignments(resources).cerby).roleDefinitionId).toMatch(new RegExp(`/roleDefinitions/${guid}$`));
+  });
+
+  test("roleScope vault scopes the service principal's role to the vault, not the key", async () => {
+    const { resources } = await runProgram({ roleScope: "vault", keyVaultName: "kv-acme-prod" });
+    expect(inputs(roleAssignments(resources).cerby).scope).toMatch(/\/vaults\/kv-acme-prod$/);
+  });
+
+  test("grantDeployerAccess false creates neither the deployer grant nor the wait", async () => {
+    const { resources } = await runProgram({ grantDeployerAccess: false });
+    expect(roleAssignments(resources).all).toHaveLength(1);
+    expect(resources.filter((resource) => resource.type === T.delay)).toHaveLength(0);
+  });
+
+  test("a named vault needs no random suffix, and keyVaultDeleteLock false drops the lock", async () => {
+    const { resources } = await runProgram({ keyVaultName: "kv-acme-prod", keyVaultDeleteLock: false });
+    expect(inputs(single(resources, T.vault)).vaultName).toBe("kv-acme-prod");
+    expect(resources.filter((resource) => resource.type === T.randomName || resource.type === T.lock)).toHaveLength(0);
+  });
+
+  test("premium RSA-HSM, 30 days retention, purge protection off and firewall rules reach the vault and key", async () => {
+    const { resources } = await runProgram({
+      keyVaultSku: "premium",
+      keyType: "RSA-HSM",
+      softDeleteRetentionDays: 30,
+      purgeProtection: false,
+      networkDefaultAction: "Deny",
+      networkAllowedIpRanges: ["203.0.113.0/24", "198.51.100.7"],
+    });
+    const vault = inputs(single(resources, T.vault)).properties;
+    expect(vault.sku.name).toBe("premium");
+    expect(vault.softDeleteRetentionInDays).toBe(30);
+    expect(vault.enablePurgeProtection).toBeUndefined();
+    expect(vault.networkAcls).toEqual({
+      bypass: "AzureServices",
+      defaultAction: "Deny",
+      ipRules: [{ value: "203.0.113.0/24" }, { value: "198.51.100.7" }],
+    });
+    expect(inputs(single(resources, T.key)).properties.kty).toBe("RSA-HSM");
+  });
+
+  test("an existing resource group is looked up, not created", async () => {
+    const { resources, outputs } = await runProgram({ createResourceGroup: false, resourceGroupName: "rg-existing" });
+    expect(resources.filter((resource) => resource.type === T.resourceGroup)).toHaveLength(0);
+    expect(inputs(single(resources, T.vault)).resourceGroupName).toBe("rg-existing");
+    expect(outputs.resourceGroupName).toEqual({ kind: "known", value: "rg-existing" });
+  });
+
+  test("tags reach the resource group, vault and key", async () => {
+    const { resources } = await runProgram({ tags: { costCenter: "1234" } });
+    for (const type of [T.resourceGroup, T.vault, T.key]) {
+      expect(inputs(single(resources, type)).tags).toEqual({ costCenter: "1234" });
+    }
+  });
+
+  test("a tenant other than the signed-in one stops the deployment with the az login fix", async () => {
+    await expect(runProgram({ azureTenantId: "99999999-9999-4999-8999-999999999999" })).rejects.toThrow(
+      /azureTenantId is 99999999-9999-4999-8999-999999999999 but you are signed in to tenant 11111111-.*az login --tenant/,
+    );
+  });
+
+  test("running the program twice yields identical resource inputs", async () => {
+    const first = await runProgram({ keyVaultName: "kv-acme-prod" });
+    const second = await runProgram({ keyVaultName: "kv-acme-prod" });
+    const shape = (run: typeof first) =>
+      run.resources.map((resource) => ({ urn: resource.urn, inputs: resource.rawInputs, dependsOn: resource.dependsOn }));
+    expect(shape(second)).toEqual(shape(first));
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * The preflight against a fake Entra ID and Key Vault on 127.0.0.1. The real ClientSecretCredential
+ * (MSAL), KeyClient and CryptographyClient run; only their socket is redirected, through the
+ * SDKs' pluggable HTTP client (tests/support/fake-azure.ts explains why that and not HTTPS).
+ */
+import type { KeyObject } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { PreflightError, preflightAzureKey, type AzureKeyTarget, type PreflightOptions } from "../components/azure/preflight";
+import { FAKE_VAULT_URL, FakeAzure, makeKeyPair, type FakeKey, type FakePrincipal } from "./support/fake-azure";
+
+const SECRET = "Qx8~fake-client-secret-value.2Zr";
+const PRINCIPAL: FakePrincipal = {
+  tenantId: "11111111-2222-3333-4444-555555555555",
+  clientId: "66666666-7777-8888-9999-000000000000",
+  clientSecret: SECRET,
+};
+const TARGET: AzureKeyTarget = { ...PRINCIPAL, vaultUrl: FAKE_VAULT_URL, keyName: "cerby-external-key" };
+
+let rsa4096: KeyObject;
+let rsa2048: KeyObject;
+let ec: KeyObject;
+
+beforeAll(async () => {
+  [rsa4096, rsa2048, ec] = await Promise.all([makeKeyPair({ rsaBits: 4096 }), makeKeyPair({ rsaBits: 2048 }), makeKeyPair({ ec: "P-256" })]);
+});
+
+function fakeKey(overrides: Partial<FakeKey> = {}): FakeKey {
+  return { name: TARGET.keyName, kty: "RSA", privateKey: rsa4096, keyOps: ["encrypt", "decrypt", "wrapKey", "unwrapKey"], enabled: true, ...overrides };
+}
+
+let fake: FakeAzure | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+interface Run {
+  result?: Awaited<ReturnType<typeof preflightAzureKey>>;
+  error?: PreflightError;
+  logs: string[];
+  elapsedMs: number;
+}
+
+/** Runs the preflight against a fresh fake and checks that no line it wrote holds the secret. */
+async function run(
+  setup: { principal?: Partial<FakePrincipal>; key?: Partial<FakeKey>; forbidWrap?: number; forbidGet?: number },
+  options: PreflightOptions = {},
+  target: AzureKeyTarget = TARGET,
+): Promise<Run> {
+  fake = await FakeAzure.start({ ...PRINCIPAL, ...setup.principal }, fakeKey(setup.key));
+  fake.forbidWrap = setup.forbidWrap ?? 0;
+  fake.forbidGet = setup.forbidGet ?? 0;
+  const logs: string[] = [];
+  const started = performance.now();
+  const outcome: Run = { logs, elapsedMs: 0 };
+  try {
+    outcome.result = await preflightAzureKey(target, {
+      httpClient: fake.httpClient(),
+      log: (message) => logs.push(message),
+      initialBackoffMs: 50,
+      timeoutMs: 5000,
+      ...options,
+    });
+  } catch (error) {
+    if (!(error instanceof PreflightError)) {
+      throw error;
+    }
+    outcome.error = error;
+  }
+  outcome.elapsedMs = performance.now() - started;
+  for (const text of [...logs, outcome.error?.message ?? "", JSON.stringify(outcome.error?.checks ?? [])]) {
+    expect(text).not.toContain(SECRET);
+  }
+  return outcome;
+}
+
+describe("preflightAzureKey", () => {
+  test("all good: signs in, reads the key, and wraps and unwraps remotely in Key Vault", async () => {
+    const { result, error, logs } = await run({});
+    expect(error).toBeUndefined();
+    expect(result?.attempts).toBe(1);
+    expect(result?.keyId).toBe(`${FAKE_VAULT_URL}keys/cerby-external-key/0123456789abcdef0123456789abcdef`);
+    expect(result?.checks.map((check) => [check.name, check.ok])).toEqual([
+      ["sign-in", true],
+      ["key-read", true],
+      ["key-type", true],
+      ["key-size", true],
+      ["key-enabled", true],
+      ["key-dates", true],
+      ["key-operations", true],
+      ["wrap-unwrap", true],
+    ]);
+    // The challenge handshake ran (an unauthenticated first request), and both crypto operations
+    // reached the vault instead of being done locally with the public key.
+    expect(fake?.requests[0]).toMatchObject({ host: "login.microsoftonline.com", method: "POST" });
+    expect(fake?.requests[1]).toMatchObject({ host: "kv-cerby-fake.vault.azure.net", authorized: false });
+    expect(fake?.vaultCalls("wrapkey")).toHaveLength(1);
+    expect(fake?.vaultCalls("unwrapkey")).toHaveLength(1);
+    expect(logs.at(-1)).toMatch(/^Preflight passed after 1 attempt in .*wraps and unwraps as the service principal\.$/);
+  });
+
+  test("a 2048-bit key fails fast at key-size, before any wrap", async () => {
+    const { error } = await run({ key: { privateKey: rsa2048 } });
+    expect(error?.check).toBe("key-size");
+    expect(error?.attempts).toBe(1);
+    expect(error?.message).toMatch(/failed at check "key-size".*2048-bit modulus, not 4096\. Likely cause: wrong key: Cerby accepts only RSA 4096 keys/);
+    expect(fake?.vaultCalls("wrapkey")).toHaveLength(0);
+  });
+
+  test("an EC key fails fast at key-type", async () => {
+    const { error } = await run({ key: { privateKey: ec, kty: "EC" } });
+    expect(error?.check).toBe("key-type");
+    expect(error?.attempts).toBe(1);
+    expect(error?.message).toMatch(/key type is EC, not RSA or RSA-HSM; a EC key has no RSA modulus/);
+  });
+
+  test("wrap forbidden for the first two attempts (role propagating), then allowed: passes on the third", async () => {
+    const { result, logs } = await run({ forbidWrap: 2 });
+    expect(result?.attempts).toBe(3);
+    expect(fake?.vaultCalls("unwrapkey")).toHaveLength(1);
+    const retries = logs.filter((line) => line.startsWith("Preflight attempt"));
+    expect(retries).toHaveLength(2);
+    expect(retries[0]).toMatch(/wrap-unwrap failed: Key Vault answered 403 to wrap and unwrap: Caller is not authorized.*role assignment has not propagated yet.*Retrying in/);
+  });
+
+  test("a key read forbidden at first is retried too", async () => {
+    const { result } = await run({ forbidGet: 1 });
+    expect(result?.attempts).toBe(2);
+  });
+
+  test("wrap forbidden until the bound: a clear failure within the bound", async () => {
+    const { error, elapsedMs } = await run({ forbidWrap: Number.POSITIVE_INFINITY }, { timeoutMs: 1500, initialBackoffMs: 100 });
+    expect(error?.check).toBe("wrap-unwrap");
+    expect(error?.attempts).toBeGreaterThan(2);
+    expect(error?.message).toMatch(/still failing at the 2 s bound\): Key Vault answered 403/);
+    expect(error?.message).toMatch(/Likely cause: the role assignment has not propagated yet .* or the service principal has the wrong role or scope/);
+    expect(elapsedMs).toBeGreaterThanOrEqual(1400);
+    expect(elapsedMs).toBeLessThan(2500);
+  });
+
+  test("an expired client secret fails fast at sign-in and says to rotate it", async () => {
+    const { error } = await run({ principal: { secretExpired: true } });
+    expect(error?.check).toBe("sign-in");
+    expect(error?.attempts).toBe(1);
+    expect(error?.message).toMatch(/the client secret has expired \(AADSTS7000222\)\. Likely cause: .*rotate it/);
+    expect(fake?.vaultCalls("get")).toHaveLength(0);
+  });
+
+  test("a wrong client secret fails fast (AADSTS7000215) and the wrong value is not shown either", async () => {
+    const wrong = "not-the-secret-but-still-private";
+    const { error, logs } = await run({}, {}, { ...TARGET, clientSecret: wrong });
+    expect(error?.message).toMatch(/rejected the client secret \(AADSTS7000215\)/);
+    for (const text of [...logs, error?.message]) {
+      expect(text).not.toContain(wrong);
+    }
+  });
+
+  test("a wrong tenant fails fast (AADSTS90002)", async () => {
+    const { error } = await run({}, {}, { ...TARGET, tenantId: "99999999-2222-3333-4444-555555555555" });
+    expect(error?.check).toBe("sign-in");
+    expect(error?.message).toMatch(/tenant 99999999-2222-3333-4444-555555555555 was not found \(AADSTS90002\)\. Likely cause: wrong tenant ID/);
+  });
+
+  test("a wrong key name fails fast with a 404", async () => {
+    const { error } = await run({}, {}, { ...TARGET, keyName: "other-key" });
+    expect(error?.check).toBe("key-read");
+    expect(error?.attempts).toBe(1);
+    expect(error?.message).toMatch(/answered 404.*wrong key name or vault URL/);
+  });
+
+  test("malformed inputs are refused before any request, without quoting the secret", async () => {
+    const { error } = await run({}, {}, { ...TARGET, tenantId: "contoso", vaultUrl: "http://kv.example.com" });
+    expect(error?.check).toBe("inputs");
+    expect(error?.message).toMatch(/tenantId "contoso" must be a GUID.*vaultUrl "http:\/\/kv.example.com" must be a Key Vault URL/);
+    expect(fake?.requests).toHaveLength(0);
+  });
+});
