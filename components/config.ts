@@ -1,12 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  awsPartition,
   checkApiUrl,
+  checkAwsAccountId,
+  checkAwsRegion,
+  checkCerbyVaultName,
+  checkCerbyWorkspaceId,
   checkDnsLabel,
   checkGuid,
+  checkIamRoleArn,
+  checkIamRoleName,
   checkIpRange,
   checkIsoDate,
   checkKeyName,
   checkKeyVaultName,
+  checkKmsAliasName,
 } from "./validation";
 
 /** The project name, which is also the namespace of every config key. */
@@ -66,10 +74,36 @@ export interface AzureConfig {
   tags: Record<string, string>;
 }
 
+/** Cerby's AWS principal, which assumes the customer's role (from Cerby's AWS KMS help article). */
+export const CERBY_AWS_PRINCIPAL_ARN = "arn:aws:iam::749452252575:role/production-kms-byo-key-access-role";
+
+/** The Regions Cerby's disaster-recovery setup expects for the key and its replica. */
+export const AWS_DR_REGIONS = { primary: "us-east-2", replica: "us-west-2" } as const;
+
+export interface AwsConfig {
+  /** Cerby's workspace ID (a UUID): the sts:ExternalId Cerby presents when it assumes the role. */
+  cerbyWorkspaceId: string;
+  /** When set, the AWS providers refuse credentials of any other account. */
+  accountId?: string;
+  primaryRegion: string;
+  replicaRegion: string;
+  cerbyPrincipalArn: string;
+  kmsKeyAlias: string;
+  kmsDeletionWindowDays: number;
+  roleName: string;
+  cerbyVaultName: string;
+  cerbyVaultSetAsDefault: boolean;
+  /** Cerby cannot disable an AWS KMS vault, so pulumi destroy can only leave it in place. */
+  cerbyVaultOnDelete: "retain";
+  tags: Record<string, string>;
+}
+
 export interface StackConfig {
   cerby: CerbyConfig;
   /** Undefined when `azureEnabled` is false. */
   azure?: AzureConfig;
+  /** Undefined when `awsEnabled` is false. */
+  aws?: AwsConfig;
 }
 
 type ConfigType = "string" | "integer" | "boolean" | "array" | "object";
@@ -90,6 +124,7 @@ export interface ConfigKeySpec {
  */
 export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   azureEnabled: { type: "boolean", default: true, description: "Create the Azure Key Vault integration." },
+  awsEnabled: { type: "boolean", default: false, description: "Create the AWS KMS integration." },
   cerbyWorkspace: {
     type: "string",
     required: true,
@@ -104,6 +139,17 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "string",
     secret: true,
     description: "Cerby API key (scopes: read and manage vaults). Read by the provider only, never stored in state.",
+  },
+  cerbyPreflight: {
+    type: "boolean",
+    default: true,
+    description:
+      "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps and unwraps. Set false where the deployer cannot reach the vault.",
+  },
+  cerbyPreflightTimeoutMinutes: {
+    type: "integer",
+    default: 10,
+    description: "How long the preflight retries while the service principal's role assignment propagates (1–60 minutes).",
   },
   azureTenantId: {
     type: "string",
@@ -210,7 +256,59 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     default: "retain",
     description: "What pulumi destroy does to the Cerby vault: retain (leave it) or disable.",
   },
-  tags: { type: "object", default: {}, description: "Tags for every Azure resource that takes them (a map of strings)." },
+  cerbyWorkspaceId: {
+    type: "string",
+    default: "",
+    description: "Cerby workspace ID (a UUID), required with awsEnabled: the sts:ExternalId Cerby presents when it assumes the IAM role.",
+  },
+  awsAccountId: {
+    type: "string",
+    default: "",
+    description: "AWS account ID (12 digits) the credentials must belong to, as a safety check: the AWS providers refuse any other.",
+  },
+  awsPrimaryRegion: { type: "string", default: AWS_DR_REGIONS.primary, description: "AWS Region of the primary KMS key." },
+  awsReplicaRegion: { type: "string", default: AWS_DR_REGIONS.replica, description: "AWS Region of the KMS replica key." },
+  awsAllowNonStandardRegions: {
+    type: "boolean",
+    default: false,
+    description: "Accept Regions other than us-east-2 (primary) and us-west-2 (replica), the pair Cerby's disaster recovery expects.",
+  },
+  cerbyPrincipalArn: {
+    type: "string",
+    default: CERBY_AWS_PRINCIPAL_ARN,
+    description: "ARN of Cerby's AWS role that may assume the IAM role. Change it only if Cerby tells you to.",
+  },
+  kmsKeyAlias: {
+    type: "string",
+    default: "alias/cerby-external-keys",
+    description: "Alias of the KMS key, in both Regions (alias/ and 1–250 letters, digits, / _ -).",
+  },
+  kmsDeletionWindowDays: {
+    type: "integer",
+    default: 30,
+    description: "Days (7–30) AWS waits before deleting the key once its deletion is scheduled.",
+  },
+  awsRoleName: {
+    type: "string",
+    default: "cerby-kms-byo-key-access",
+    description: "Name of the IAM role Cerby assumes. Changing it replaces the role, which Cerby then no longer knows.",
+  },
+  cerbyAwsVaultName: {
+    type: "string",
+    default: "AWS KMS",
+    description: "Name of the vault registered in Cerby for the AWS KMS key.",
+  },
+  cerbyAwsVaultSetAsDefault: {
+    type: "boolean",
+    default: false,
+    description: "Make the AWS KMS vault the workspace's default vault in Cerby.",
+  },
+  cerbyAwsVaultOnDelete: {
+    type: "string",
+    default: "retain",
+    description: "What pulumi destroy does to the Cerby vault: retain (leave it), the only choice, since Cerby cannot disable AWS KMS vaults.",
+  },
+  tags: { type: "object", default: {}, description: "Tags for every Azure and AWS resource that takes them (a map of strings)." },
 };
 
 /** A stack config problem: the key, and a sentence naming the bad value and what is allowed. */
@@ -264,6 +362,10 @@ class Reader {
   constructor(private readonly source: ConfigSource) {}
 
   fail(key: string, message: string): void {
+    // A key read by both integrations (tags) would otherwise report the same problem twice.
+    if (this.problems.some((problem) => problem.key === key && problem.message === message)) {
+      return;
+    }
     this.problems.push({ key, message });
   }
 
@@ -471,6 +573,78 @@ function readAzure(reader: Reader): AzureConfig {
   };
 }
 
+/** AWS's tag rules; the characters are IAM's, which are narrower than KMS's. */
+function checkAwsTags(reader: Reader, tags: Record<string, string>): void {
+  const entries = Object.entries(tags);
+  if (entries.length > 50) {
+    reader.fail("tags", `has ${entries.length} entries; AWS allows at most 50 tags on a resource.`);
+  }
+  for (const [name, value] of entries) {
+    if (name.length > 128 || name.toLowerCase().startsWith("aws:") || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u.test(name)) {
+      reader.fail("tags", `name ${quote(name)} must be at most 128 letters, digits, spaces or _ . : / = + - @, and not start with aws: (AWS's rule).`);
+    }
+    if (value.length > 256 || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value)) {
+      reader.fail("tags", `value of ${quote(name)} must be at most 256 letters, digits, spaces or _ . : / = + - @ (AWS's rule).`);
+    }
+  }
+}
+
+const DR_REGIONS_EXPLAINED =
+  `Cerby's disaster-recovery setup expects the primary key in ${AWS_DR_REGIONS.primary} and its replica in ${AWS_DR_REGIONS.replica}`;
+
+function readAwsRegions(reader: Reader): { primaryRegion: string; replicaRegion: string } {
+  const primaryRegion = reader.string("awsPrimaryRegion", checkAwsRegion);
+  const replicaRegion = reader.string("awsReplicaRegion", checkAwsRegion);
+  if (!reader.boolean("awsAllowNonStandardRegions")) {
+    for (const [key, value, expected] of [
+      ["awsPrimaryRegion", primaryRegion, AWS_DR_REGIONS.primary],
+      ["awsReplicaRegion", replicaRegion, AWS_DR_REGIONS.replica],
+    ] as const) {
+      if (value !== expected) {
+        reader.fail(key, `${quote(value)} is not ${expected}: ${DR_REGIONS_EXPLAINED}. To use another Region anyway, set awsAllowNonStandardRegions to true.`);
+      }
+    }
+  }
+  if (primaryRegion === replicaRegion) {
+    reader.fail("awsReplicaRegion", `${quote(replicaRegion)} is also the primary Region; a replica must be in another Region (${DR_REGIONS_EXPLAINED}).`);
+  } else if (awsPartition(primaryRegion) !== awsPartition(replicaRegion)) {
+    reader.fail(
+      "awsReplicaRegion",
+      `${quote(replicaRegion)} is in partition ${awsPartition(replicaRegion)} but the primary Region is in ${awsPartition(primaryRegion)}; a replica must be in its primary key's partition.`,
+    );
+  }
+  return { primaryRegion, replicaRegion };
+}
+
+function readAwsVaultOnDelete(reader: Reader): "retain" {
+  const onDelete = reader.string("cerbyAwsVaultOnDelete");
+  if (onDelete.toLowerCase() !== "retain") {
+    reader.fail(
+      "cerbyAwsVaultOnDelete",
+      `${quote(onDelete)} is not allowed: Cerby cannot disable AWS KMS vaults, so pulumi destroy can only leave the vault in place; use retain.`,
+    );
+  }
+  return "retain";
+}
+
+function readAws(reader: Reader): AwsConfig {
+  const tags = reader.stringMap("tags");
+  checkAwsTags(reader, tags);
+  return {
+    cerbyWorkspaceId: reader.required("cerbyWorkspaceId", checkCerbyWorkspaceId, "123e4567-e89b-42d3-a456-426614174000"),
+    accountId: reader.optionalString("awsAccountId", checkAwsAccountId),
+    ...readAwsRegions(reader),
+    cerbyPrincipalArn: reader.string("cerbyPrincipalArn", checkIamRoleArn),
+    kmsKeyAlias: reader.string("kmsKeyAlias", checkKmsAliasName),
+    kmsDeletionWindowDays: reader.integer("kmsDeletionWindowDays", 7, 30),
+    roleName: reader.string("awsRoleName", checkIamRoleName),
+    cerbyVaultName: reader.string("cerbyAwsVaultName", checkCerbyVaultName),
+    cerbyVaultSetAsDefault: reader.boolean("cerbyAwsVaultSetAsDefault"),
+    cerbyVaultOnDelete: readAwsVaultOnDelete(reader),
+    tags,
+  };
+}
+
 function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
   const known = Object.keys(CONFIG_KEYS);
   for (const key of source.keys?.() ?? []) {
@@ -489,11 +663,19 @@ export function parseConfig(source: ConfigSource): StackConfig {
     workspace: reader.required("cerbyWorkspace", checkDnsLabel, "acme"),
     apiUrl: reader.optionalString("cerbyApiUrl", checkApiUrl),
   };
-  const azure = reader.boolean("azureEnabled") ? readAzure(reader) : undefined;
+  const reported = reader.problems.length;
+  const azureEnabled = reader.boolean("azureEnabled");
+  const awsEnabled = reader.boolean("awsEnabled");
+  // A switch that is not a boolean is already reported; "both off" would only blame its fallback.
+  if (!azureEnabled && !awsEnabled && reader.problems.length === reported) {
+    reader.fail("awsEnabled", "and azureEnabled are both false, so this stack would create nothing; set azureEnabled, awsEnabled or both to true.");
+  }
+  const azure = azureEnabled ? readAzure(reader) : undefined;
+  const aws = awsEnabled ? readAws(reader) : undefined;
   if (reader.problems.length > 0) {
     throw new ConfigError(reader.problems);
   }
-  return { cerby, azure };
+  return { cerby, azure, aws };
 }
 
 /** The Cerby API base URL for a workspace, unless overridden. */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cerbyApiBaseUrl, type StackConfig } from "./config";
+import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
 
@@ -14,7 +15,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
 
   if (config.azure) {
     const signedIn = await resolveSignedInIdentity(config.azure);
-    const azure = new AzureKeyVaultIntegration("cerby-azure", { azure: config.azure, signedIn });
+    const azure = new AzureKeyVaultIntegration("cerby-azure", { azure: config.azure, cerby: config.cerby, signedIn });
     Object.assign(outputs, {
       tenantId: azure.tenantId,
       clientId: azure.clientId,
@@ -29,6 +30,23 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       roleAssignmentId: azure.roleAssignmentId,
       clientSecretExpiresAt: azure.clientSecretExpiresAt,
       clientSecret: pulumi.secret(azure.clientSecret),
+      cerbyVaultId: azure.cerbyVaultId,
+    });
+  }
+
+  if (config.aws) {
+    const aws = new AwsKmsIntegration("cerby-aws", { aws: config.aws, cerby: config.cerby });
+    // None of these names is an Azure output name (a test runs both integrations and checks).
+    Object.assign(outputs, {
+      awsAccountId: aws.accountId,
+      kmsPrimaryRegion: aws.primaryRegion,
+      kmsReplicaRegion: aws.replicaRegion,
+      kmsKeyArn: aws.keyArn,
+      kmsKeyId: aws.keyId,
+      kmsReplicaKeyArn: aws.replicaKeyArn,
+      cerbyRoleArn: aws.roleArn,
+      cerbyWorkspaceId: config.aws.cerbyWorkspaceId,
+      awsCerbyVaultId: aws.cerbyVaultId,
     });
   }
 

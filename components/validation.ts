@@ -45,10 +45,14 @@ export function checkDnsLabel(value: string): string | undefined {
     : "must be the workspace's subdomain: 1–63 lowercase letters, digits and inner hyphens (the \"acme\" of acme.cerby.com)";
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+/**
+ * An array, not a Set: the Cerby provider is serialized by Pulumi's closure serializer, which
+ * captures a Set as an empty object and would break this check inside the provider process.
+ */
+const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]", "::1"];
 
 export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  return LOOPBACK_HOSTS.includes(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
 /** An API base URL: https, or http only for a loopback host (a local emulator). */
@@ -129,4 +133,54 @@ export function checkKmsKeyId(value: string): string | undefined {
   return keyId.test(value) || keyArn.test(value)
     ? undefined
     : "must be a KMS key ID (a GUID or mrk-…) or a KMS key ARN";
+}
+
+/** An AWS Region code such as us-east-2 or us-gov-west-1. */
+export function checkAwsRegion(value: string): string | undefined {
+  return /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(value) ? undefined : "must be an AWS Region code such as us-east-2";
+}
+
+/** The AWS partition a Region belongs to: a key and its replicas must share one. */
+export function awsPartition(region: string): string {
+  if (region.startsWith("cn-")) {
+    return "aws-cn";
+  }
+  return region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+}
+
+/**
+ * A Cerby workspace ID, which Cerby sends as the sts:ExternalId when it assumes the IAM role. It
+ * is a UUID; the nil UUID is a placeholder, never a real workspace.
+ */
+export function checkCerbyWorkspaceId(value: string): string | undefined {
+  if (checkGuid(value) !== undefined) {
+    return (
+      "must be the Cerby workspace ID, a UUID such as 123e4567-e89b-42d3-a456-426614174000 (not the workspace's subdomain): " +
+      "Cerby presents it as the sts:ExternalId when it assumes the IAM role, so any other value locks Cerby out of the key"
+    );
+  }
+  return /^[0-]+$/.test(value) ? "is the nil UUID, a placeholder; use your Cerby workspace's ID" : undefined;
+}
+
+/** A KMS alias name: "alias/" and 1–250 letters, digits, slashes, underscores or hyphens; alias/aws/ is AWS's own. */
+export function checkKmsAliasName(value: string): string | undefined {
+  if (!/^alias\/[A-Za-z0-9/_-]{1,250}$/.test(value)) {
+    return "must be alias/ followed by 1–250 letters, digits, slashes, underscores or hyphens, such as alias/cerby-external-keys";
+  }
+  return value.startsWith("alias/aws/") ? "is in alias/aws/, which AWS reserves for its own keys" : undefined;
+}
+
+/** An IAM role name: 1–64 letters, digits and + = , . @ _ -. */
+export function checkIamRoleName(value: string): string | undefined {
+  return /^[\w+=,.@-]{1,64}$/.test(value) ? undefined : "must be 1–64 letters, digits or + = , . @ _ - characters";
+}
+
+/** A Cerby vault's display name: 1–100 characters, not only spaces. */
+export function checkCerbyVaultName(value: string): string | undefined {
+  return value.trim().length === 0 || value.length > 100 ? "must be 1–100 characters, not only spaces" : undefined;
+}
+
+/** The account ID inside an IAM or KMS ARN, if the value is such an ARN. */
+export function arnAccountId(value: string): string | undefined {
+  return /^arn:aws(?:-[a-z]+)*:(?:iam|kms):[a-z0-9-]*:(\d{12}):/.exec(value)?.[1];
 }

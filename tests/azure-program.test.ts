@@ -14,6 +14,7 @@ const T = {
   password: "azuread:index/applicationPassword:ApplicationPassword",
   randomName: "random:index/randomString:RandomString",
   delay: "pulumi-nodejs:dynamic/azure:PropagationDelay",
+  cerbyVault: "pulumi-nodejs:dynamic/cerby:Vault",
 };
 
 function inputs(resource: RecordedResource): Record<string, any> {
@@ -38,7 +39,7 @@ describe("the Azure program with default config", () => {
   test("declares exactly the expected cloud resources, one of each role", () => {
     const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
     expect(custom).toEqual(
-      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.delay].sort(),
+      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.delay, T.cerbyVault].sort(),
     );
   });
 
@@ -115,6 +116,27 @@ describe("the Azure program with default config", () => {
     expect(component.type).toBe("cerby:azure:RoleAssignment");
   });
 
+  test("the Cerby vault gets the five values, scheme akv and the configured name and default flag", () => {
+    const cerbyVault = inputs(single(resources, T.cerbyVault));
+    expect(cerbyVault).toMatchObject({ workspace: "acme", name: "Azure Key Vault", scheme: "akv", setAsDefault: false, onDelete: "retain" });
+    expect(cerbyVault.akv).toEqual({
+      clientId: APP_CLIENT_ID,
+      tenantId: SIGNED_IN.tenantId,
+      clientSecret: "[secret]",
+      vaultUrl: "https://kv-cerby-q7x2m9.vault.azure.net/",
+      keyName: "cerby-external-key",
+    });
+  });
+
+  test("the Cerby vault's client secret input is secret, the vault protected, and it waits for the role assignment and the key", () => {
+    const cerbyVault = single(resources, T.cerbyVault);
+    const clientSecret = (cerbyVault.rawInputs.akv as Record<string, unknown>).clientSecret;
+    expect(isSecretValue(clientSecret) && clientSecret.value).toBe(CLIENT_SECRET);
+    expect(cerbyVault.protect).toBe(true);
+    const { cerby } = roleAssignments(resources);
+    expect(cerbyVault.dependsOn).toEqual(expect.arrayContaining([cerby.urn, single(resources, T.key).urn]));
+  });
+
   test("the client secret is valid from its start date for 180 days and rotates create-before-delete", () => {
     const password = single(resources, T.password);
     expect(inputs(password)).toMatchObject({
@@ -134,7 +156,7 @@ describe("the Azure program with default config", () => {
     expect(outputs.keyName).toEqual({ kind: "known", value: "cerby-external-key" });
     expect(outputs.keyId).toEqual({ kind: "known", value: "https://kv-cerby-q7x2m9.vault.azure.net/keys/cerby-external-key" });
     expect(outputs.clientSecretExpiresAt).toEqual({ kind: "known", value: "2027-05-27T00:00:00Z" });
-    for (const name of ["servicePrincipalObjectId", "resourceGroupName", "keyVaultId", "keyVaultName", "keyVersionedId", "roleAssignmentId"]) {
+    for (const name of ["cerbyVaultId", "servicePrincipalObjectId", "resourceGroupName", "keyVaultId", "keyVaultName", "keyVersionedId", "roleAssignmentId"]) {
       expect({ name, kind: outputs[name]?.kind }).toEqual({ name, kind: "known" });
     }
   });

@@ -138,6 +138,17 @@ describe("preflightAzureKey", () => {
     expect(elapsedMs).toBeLessThan(2500);
   });
 
+  test("an unreachable Azure fails at the bound with a network cause, although MSAL's own retries would take longer", async () => {
+    const closed = await FakeAzure.start(PRINCIPAL, fakeKey());
+    const httpClient = closed.httpClient();
+    await closed.close();
+    const started = performance.now();
+    const error = await preflightAzureKey(TARGET, { httpClient, timeoutMs: 1000, initialBackoffMs: 100 }).catch((reason: PreflightError) => reason);
+    expect(performance.now() - started).toBeLessThan(1800);
+    expect(error).toBeInstanceOf(PreflightError);
+    expect((error as PreflightError).message).toMatch(/"sign-in".*still failing at the 1 s bound.*Likely cause: network: .*set cerbyPreflight to false/);
+  });
+
   test("an expired client secret fails fast at sign-in and says to rotate it", async () => {
     const { error } = await run({ principal: { secretExpired: true } });
     expect(error?.check).toBe("sign-in");

@@ -10,7 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 /** The marker Pulumi's wire format uses for secret values: `{ [SIG_KEY]: SECRET_SIG, value }`. */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** The wire format's unknown marker; a mock may put it in a state to mean "computed at deploy time". */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface RecordedResource {
   urn: string;
@@ -39,6 +40,12 @@ export interface MockCloud {
   newResource?(args: pulumi.runtime.MockResourceArgs): { id?: string; state?: Record<string, unknown> } | undefined;
   /** Results of provider functions (invokes) by token. */
   call?(args: pulumi.runtime.MockCallArgs): Record<string, unknown>;
+  /**
+   * During a preview: state merged over the inputs. A provider's preview marks computed values
+   * unknown, and a mock must say which ones when they sit inside an input object (a vault's URI in
+   * its `properties`): the SDK would otherwise see them as known and empty.
+   */
+  preview?(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> | undefined;
 }
 
 export interface MockRunOptions {
@@ -145,7 +152,7 @@ export async function runUnderMocks(
     {
       newResource: (args) => {
         if (options.preview) {
-          return { id: args.id || undefined, state: args.inputs };
+          return { id: args.id || undefined, state: { ...args.inputs, ...options.cloud?.preview?.(args) } };
         }
         const created = options.cloud?.newResource?.(args);
         return { id: args.id || created?.id || `${args.name}-id`, state: { ...args.inputs, ...created?.state } };

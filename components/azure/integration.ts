@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { KEY_VAULT_ROLES, type AzureConfig } from "../config";
+import { KEY_VAULT_ROLES, type AzureConfig, type CerbyConfig } from "../config";
+import { CerbyVault } from "../cerby/vault";
 import { CerbyApplication } from "./application";
 import { CerbyKey } from "./key";
 import { CerbyKeyVault } from "./keyVault";
@@ -11,6 +12,8 @@ import type { SignedInIdentity } from "./signedInIdentity";
 export interface AzureKeyVaultIntegrationArgs {
   /** The validated Azure part of the stack config. */
   azure: AzureConfig;
+  /** The Cerby workspace the vault is registered in. */
+  cerby: CerbyConfig;
   /** The identity running `pulumi up`: its tenant hosts the vault, and it gets the deployer grant. */
   signedIn: SignedInIdentity;
 }
@@ -37,6 +40,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
   readonly keyId: pulumi.Output<string>;
   readonly keyVersionedId: pulumi.Output<string>;
   readonly roleAssignmentId: pulumi.Output<string>;
+  readonly cerbyVaultId: pulumi.Output<string>;
 
   constructor(name: string, args: AzureKeyVaultIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cerby:azure:KeyVaultIntegration", name, {}, opts);
@@ -131,6 +135,27 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Cerby is called only once its service principal can use the key.
+    const cerbyVault = new CerbyVault(
+      `${name}-cerby-vault`,
+      {
+        workspace: args.cerby.workspace,
+        apiUrl: args.cerby.apiUrl,
+        name: azure.cerbyVaultName,
+        scheme: "akv",
+        setAsDefault: azure.cerbyVaultSetAsDefault,
+        onDelete: azure.cerbyVaultOnDelete,
+        akv: {
+          clientId: application.clientId,
+          tenantId: this.tenantId,
+          clientSecret: application.clientSecret,
+          vaultUrl: vault.vaultUri,
+          keyName: key.keyName,
+        },
+      },
+      { parent: this, dependsOn: [servicePrincipalRole, key] },
+    );
+
     this.clientId = application.clientId;
     this.clientSecret = application.clientSecret;
     this.clientSecretExpiresAt = application.clientSecretExpiresAt;
@@ -143,6 +168,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
     this.keyId = key.keyUri;
     this.keyVersionedId = key.keyUriWithVersion;
     this.roleAssignmentId = servicePrincipalRole.roleAssignmentId;
+    this.cerbyVaultId = cerbyVault.vaultId;
 
     this.registerOutputs({
       tenantId: this.tenantId,
@@ -158,6 +184,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       keyId: this.keyId,
       keyVersionedId: this.keyVersionedId,
       roleAssignmentId: this.roleAssignmentId,
+      cerbyVaultId: this.cerbyVaultId,
     });
   }
 }

@@ -10,7 +10,8 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ClientSecretCredential } from "@azure/identity";
 import { CryptographyClient, KeyClient, type KeyClientOptions, type KeyVaultKey } from "@azure/keyvault-keys";
-import { KEY_SIZE } from "../config";
+import { redact } from "../cerby/errors";
+import { ConfigError, KEY_SIZE, PROJECT, type ConfigProblem } from "../config";
 import { checkGuid, checkKeyName, checkVaultUrl } from "../validation";
 
 /** The five values Cerby's "Azure External Keys" strategy is given. */
@@ -48,10 +49,8 @@ export interface PreflightOptions {
   timeoutMs?: number;
   /** Progress lines, e.g. pulumi.log.info. */
   log?: (message: string) => void;
-  /** First retry delay; it doubles up to `maxBackoffMs`, with jitter. Default 2 s. */
+  /** First retry delay; it doubles up to 30 s, with jitter. Default 2 s. */
   initialBackoffMs?: number;
-  /** Default 30 s. */
-  maxBackoffMs?: number;
   /** The time key dates are judged against; defaults to the wall clock. */
   now?: Date;
   /** Transport for the credential and the Key Vault clients; tests route it to a loopback fake. */
@@ -80,7 +79,50 @@ export class PreflightError extends Error {
   }
 }
 
+/** Whether the CerbyVault provider runs the preflight, and its bound. */
+export interface PreflightSettings {
+  enabled: boolean;
+  timeoutMs: number;
+}
+
+const MAX_PREFLIGHT_MINUTES = 60;
+
+/**
+ * The settings' defaults, which CONFIG_KEYS declares too (a test keeps them equal). This function
+ * runs in the serialized CerbyVault provider and so cannot reach CONFIG_KEYS: Pulumi's closure
+ * serializer fails on objects that have a `default` property holding a boolean.
+ */
+const PREFLIGHT_DEFAULTS: Record<string, string> = {
+  cerbyPreflight: "true",
+  cerbyPreflightTimeoutMinutes: String(DEFAULT_PREFLIGHT_TIMEOUT_MS / 60_000),
+};
+
+/** The provider's preflight settings from stack config; `get` takes full keys such as cerby-external-keys:cerbyPreflight. */
+export function readPreflightSettings(get: (key: string) => string | undefined): PreflightSettings {
+  const read = (key: string) => {
+    const value = get(`${PROJECT}:${key}`);
+    return value === undefined || value === "" ? PREFLIGHT_DEFAULTS[key] : value;
+  };
+  const enabled = read("cerbyPreflight");
+  const minutes = read("cerbyPreflightTimeoutMinutes");
+  const problems: ConfigProblem[] = [];
+  if (enabled !== "true" && enabled !== "false") {
+    problems.push({ key: "cerbyPreflight", message: `${JSON.stringify(enabled)} is not a boolean; use true or false.` });
+  }
+  if (!/^\d+$/.test(minutes) || Number(minutes) < 1 || Number(minutes) > MAX_PREFLIGHT_MINUTES) {
+    problems.push({
+      key: "cerbyPreflightTimeoutMinutes",
+      message: `${JSON.stringify(minutes)} is not allowed; use a whole number of minutes from 1 to ${MAX_PREFLIGHT_MINUTES}.`,
+    });
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return { enabled: enabled === "true", timeoutMs: Number(minutes) * 60_000 };
+}
+
 const WRAP_ALGORITHM = "RSA-OAEP-256";
+const MAX_BACKOFF_MS = 30_000;
 const REQUIRED_OPERATIONS = ["wrapKey", "unwrapKey"] as const;
 
 function modulusBits(modulus: Uint8Array): number {
@@ -175,7 +217,8 @@ const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_A
 
 function firstLine(text: string): string {
   const line = text.split(/\r?\n/).find((part) => part.trim().length > 0) ?? text;
-  return line.length > 300 ? `${line.slice(0, 300)}…` : line.trim();
+  const trimmed = line.trim().replace(/\.+$/, "");
+  return trimmed.length > 300 ? `${trimmed.slice(0, 300)}…` : trimmed;
 }
 
 function diagnoseSignIn(code: string, target: AzureKeyTarget): Diagnosis {
@@ -213,14 +256,43 @@ function diagnoseSignIn(code: string, target: AzureKeyTarget): Diagnosis {
   }
 }
 
-function diagnose(error: unknown, target: AzureKeyTarget, operation: string): Diagnosis {
-  const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof Error && error.name === "AbortError") {
+const NETWORK_CAUSE =
+  "network: the vault's DNS name may not resolve yet, or a proxy or firewall keeps this machine from Entra ID or the vault; set cerbyPreflight to false where the deployer cannot reach the vault";
+
+/** What Key Vault's HTTP status says, once a token was obtained. */
+function diagnoseVaultStatus(statusCode: number, said: string, message: string, target: AzureKeyTarget): Diagnosis | undefined {
+  if (statusCode === 403 && /ForbiddenByFirewall|Client address is not authorized/i.test(message)) {
+    return {
+      retry: false,
+      detail: said,
+      cause: "the Key Vault firewall does not admit this machine's address: allow it, or set cerbyPreflight to false where the deployer cannot reach the vault",
+    };
+  }
+  if (statusCode === 403) {
+    return { retry: true, detail: said, cause: PROPAGATION_CAUSE };
+  }
+  if (statusCode === 401) {
     return {
       retry: true,
-      detail: `no answer to ${operation} before the time bound`,
-      cause: "network: a proxy or firewall may keep this machine from Entra ID or the vault; skip the preflight where the deployer cannot reach the vault",
+      detail: said,
+      cause: "Key Vault did not accept the token: the sign-in may still be propagating, or the vault belongs to another tenant",
     };
+  }
+  if (statusCode === 404) {
+    return { retry: false, detail: said, cause: `wrong key name or vault URL: no key "${target.keyName}" in ${target.vaultUrl}` };
+  }
+  if (statusCode === 400) {
+    return { retry: false, detail: said, cause: "Key Vault refused the request; the key may not support RSA-OAEP-256 (wrong key type)" };
+  }
+  return undefined;
+}
+
+function diagnose(error: unknown, target: AzureKeyTarget, operation: string): Diagnosis {
+  // Duck-typed: an abort reason is a DOMException, which need not be an Error of this realm.
+  const { name, message: said } = (error ?? {}) as { name?: unknown; message?: unknown };
+  const message = typeof said === "string" ? said : String(error);
+  if (name === "AbortError" || name === "TimeoutError") {
+    return { retry: true, detail: `no answer to ${operation} before the time bound`, cause: NETWORK_CAUSE };
   }
   const aadsts = /AADSTS(\d+)/.exec(message);
   if (aadsts) {
@@ -235,40 +307,33 @@ function diagnose(error: unknown, target: AzureKeyTarget, operation: string): Di
   }
   const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
   if (typeof statusCode === "number") {
-    const said = `Key Vault answered ${statusCode} to ${operation}: ${firstLine(message)}`;
-    if (statusCode === 403 && /ForbiddenByFirewall|Client address is not authorized/i.test(message)) {
-      return {
-        retry: false,
-        detail: said,
-        cause: "the Key Vault firewall does not admit this machine's address: allow it, or skip the preflight where the deployer cannot reach the vault",
-      };
-    }
-    if (statusCode === 403) {
-      return { retry: true, detail: said, cause: PROPAGATION_CAUSE };
-    }
-    if (statusCode === 401) {
-      return {
-        retry: true,
-        detail: said,
-        cause: "Key Vault did not accept the token: the sign-in may still be propagating, or the vault belongs to another tenant",
-      };
-    }
-    if (statusCode === 404) {
-      return { retry: false, detail: said, cause: `wrong key name or vault URL: no key "${target.keyName}" in ${target.vaultUrl}` };
+    const said = `${operation === "sign-in" ? "Entra ID" : "Key Vault"} answered ${statusCode} to ${operation}: ${firstLine(message)}`;
+    const known = operation === "sign-in" ? undefined : diagnoseVaultStatus(statusCode, said, message, target);
+    if (known) {
+      return known;
     }
     if (statusCode === 408 || statusCode === 429 || statusCode >= 500) {
-      return { retry: true, detail: said, cause: "Key Vault is throttling or failing transiently" };
+      return { retry: true, detail: said, cause: "Azure is throttling or failing transiently" };
     }
-    return { retry: false, detail: said, cause: "Key Vault refused the request; the key may not support RSA-OAEP-256 (wrong key type)" };
+    return { retry: false, detail: said, cause: "an unexpected refusal; see the detail" };
   }
-  if (typeof code === "string" && NETWORK_CODES.has(code)) {
-    return {
-      retry: true,
-      detail: `could not reach Azure (${code}) during ${operation}: ${firstLine(message)}`,
-      cause: "network: the vault's DNS name may not resolve yet, or a proxy or firewall blocks this machine; skip the preflight where the deployer cannot reach the vault",
-    };
+  // MSAL reports an unreachable Entra ID as "network_error", without the system error code.
+  if ((typeof code === "string" && NETWORK_CODES.has(code)) || /\bnetwork_error\b/.test(message)) {
+    return { retry: true, detail: `could not reach Azure during ${operation}: ${firstLine(message)}`, cause: NETWORK_CAUSE };
   }
   return { retry: false, detail: `${operation} failed: ${firstLine(message)}`, cause: "an unexpected error; see the detail" };
+}
+
+/** Settles as `work` does, or rejects when `signal` aborts: not every SDK layer honours an abort signal. */
+function bounded<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) {
+      abort();
+    }
+    signal.addEventListener("abort", abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }
 
 /** The token scope of the Key Vault cloud the vault lives in, e.g. https://vault.azure.net/.default. */
@@ -286,15 +351,11 @@ function formatDuration(ms: number): string {
   return `${Math.floor(seconds / 60)} min${rest ? ` ${rest} s` : ""}`;
 }
 
-function redact(text: string, secret: string): string {
-  return secret ? text.split(secret).join("[secret]") : text;
-}
-
 type Attempt =
   | { ok: true; keyId: string; checks: AzureCheck[] }
   | { ok: false; check: AzureCheckName; checks: AzureCheck[]; diagnosis: Diagnosis };
 
-interface Clients {
+interface AttemptContext {
   target: AzureKeyTarget;
   credential: ClientSecretCredential;
   keyClient: KeyClient;
@@ -303,7 +364,7 @@ interface Clients {
   signal: AbortSignal;
 }
 
-async function attemptOnce({ target, credential, keyClient, httpClient, now, signal }: Clients): Promise<Attempt> {
+async function attemptOnce({ target, credential, keyClient, httpClient, now, signal }: AttemptContext): Promise<Attempt> {
   const checks: AzureCheck[] = [];
   const failed = (check: AzureCheckName, diagnosis: Diagnosis): Attempt => {
     checks.push({ name: check, ok: false, detail: diagnosis.detail, cause: diagnosis.cause });
@@ -312,7 +373,7 @@ async function attemptOnce({ target, credential, keyClient, httpClient, now, sig
 
   // Signing in separately, before Key Vault is called, tells a bad secret apart from a missing role.
   try {
-    await credential.getToken(vaultScope(target.vaultUrl), { abortSignal: signal });
+    await bounded(credential.getToken(vaultScope(target.vaultUrl), { abortSignal: signal }), signal);
     checks.push({ name: "sign-in", ok: true, detail: `signed in as application ${target.clientId} in tenant ${target.tenantId}` });
   } catch (error) {
     return failed("sign-in", diagnose(error, target, "sign-in"));
@@ -320,7 +381,7 @@ async function attemptOnce({ target, credential, keyClient, httpClient, now, sig
 
   let key: KeyVaultKey;
   try {
-    key = await keyClient.getKey(target.keyName, { abortSignal: signal });
+    key = await bounded(keyClient.getKey(target.keyName, { abortSignal: signal }), signal);
     checks.push({ name: "key-read", ok: true, detail: `read ${key.id ?? target.keyName}` });
   } catch (error) {
     return failed("key-read", diagnose(error, target, "read the key"));
@@ -348,8 +409,8 @@ async function attemptOnce({ target, credential, keyClient, httpClient, now, sig
   const cryptography = new CryptographyClient(key, credential, { httpClient });
   const plaintext = randomBytes(32);
   try {
-    const wrapped = await cryptography.wrapKey(WRAP_ALGORITHM, plaintext, { abortSignal: signal });
-    const unwrapped = await cryptography.unwrapKey(WRAP_ALGORITHM, wrapped.result, { abortSignal: signal });
+    const wrapped = await bounded(cryptography.wrapKey(WRAP_ALGORITHM, plaintext, { abortSignal: signal }), signal);
+    const unwrapped = await bounded(cryptography.unwrapKey(WRAP_ALGORITHM, wrapped.result, { abortSignal: signal }), signal);
     if (!Buffer.from(unwrapped.result).equals(plaintext)) {
       return failed("wrap-unwrap", {
         retry: false,
@@ -390,8 +451,7 @@ function inputProblems(target: AzureKeyTarget): string[] {
 export async function preflightAzureKey(target: AzureKeyTarget, options: PreflightOptions = {}): Promise<PreflightResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PREFLIGHT_TIMEOUT_MS;
   const initialBackoffMs = options.initialBackoffMs ?? 2000;
-  const maxBackoffMs = options.maxBackoffMs ?? 30_000;
-  const log = (message: string) => options.log?.(redact(message, target.clientSecret));
+  const log = (message: string) => options.log?.(redact(message, [target.clientSecret]));
   const started = performance.now();
   const where = `key "${target.keyName}" in ${target.vaultUrl} as application ${target.clientId}`;
 
@@ -399,7 +459,7 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
   if (problems.length > 0) {
     const detail = problems.join("; ");
     throw new PreflightError(
-      redact(`Azure Key Vault preflight: invalid inputs: ${detail}.`, target.clientSecret),
+      redact(`Azure Key Vault preflight: invalid inputs: ${detail}.`, [target.clientSecret]),
       "inputs",
       [{ name: "inputs", ok: false, detail, cause: "the values given for the Cerby vault are malformed" }],
       0,
@@ -407,11 +467,16 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
     );
   }
 
-  // Key dates are compared with the wall clock; this module derives it from the monotonic clock's
-  // origin so that no call reads the time in a way that could leak into resource inputs.
+  // The wall clock, only to judge the key's dates; it never reaches a resource input, which must
+  // come out the same on every `pulumi up`.
   const now = options.now ?? new Date(performance.timeOrigin + performance.now());
   const httpClient = options.httpClient;
-  const credential = new ClientSecretCredential(target.tenantId, target.clientId, target.clientSecret, { httpClient });
+  // Sign-in is retried by the loop below, within the bound. MSAL does not honour the abort signal,
+  // so the credential's own retries would carry on after an attempt the bound cut short.
+  const credential = new ClientSecretCredential(target.tenantId, target.clientId, target.clientSecret, {
+    httpClient,
+    retryOptions: { maxRetries: 0 },
+  });
   const keyClient = new KeyClient(target.vaultUrl, credential, { httpClient });
   const deadline = AbortSignal.timeout(timeoutMs);
   const elapsed = () => performance.now() - started;
@@ -421,11 +486,12 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
     const when = `${attempts} attempt${attempts === 1 ? "" : "s"} in ${formatDuration(elapsed())}`;
     const bound = timedOut ? `, still failing at the ${formatDuration(timeoutMs)} bound` : "";
     const message = `Azure Key Vault preflight failed at check "${outcome.check}" for ${where} (${when}${bound}): ${detail}. Likely cause: ${cause}.`;
-    return new PreflightError(redact(message, target.clientSecret), outcome.check, outcome.checks, attempts, elapsed());
+    return new PreflightError(redact(message, [target.clientSecret]), outcome.check, outcome.checks, attempts, elapsed());
   };
 
   log(`Preflight: checking ${where}; retrying for up to ${formatDuration(timeoutMs)} while access propagates.`);
   let lastFailure: Extract<Attempt, { ok: false }> | undefined;
+  let lastLogged: string | undefined;
   for (let attempt = 1; ; attempt += 1) {
     const outcome = await attemptOnce({ target, credential, keyClient, httpClient, now, signal: deadline });
     if (outcome.ok) {
@@ -443,11 +509,15 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
     if (deadline.aborted || remaining <= 0) {
       throw fail(lastFailure, attempt, true);
     }
-    const backoff = Math.min(maxBackoffMs, initialBackoffMs * 2 ** (attempt - 1));
+    const backoff = Math.min(MAX_BACKOFF_MS, initialBackoffMs * 2 ** (attempt - 1));
     const delay = Math.min(remaining, (backoff * randomInt(500, 1001)) / 1000);
+    // The likely cause is said once per distinct failure, so a long wait does not repeat it.
+    const news = lastFailure.diagnosis.detail !== lastLogged;
+    lastLogged = lastFailure.diagnosis.detail;
     log(
       `Preflight attempt ${attempt}: ${lastFailure.check} failed: ${lastFailure.diagnosis.detail}. ` +
-        `Likely cause: ${lastFailure.diagnosis.cause}. Retrying in ${formatDuration(delay)} (${formatDuration(remaining)} left).`,
+        (news ? `Likely cause: ${lastFailure.diagnosis.cause}. ` : "") +
+        `Retrying in ${formatDuration(delay)} (${formatDuration(remaining)} left).`,
     );
     await sleep(delay, undefined, { signal: deadline }).catch(() => undefined);
   }

@@ -3,7 +3,6 @@ import { setTimeout as delay } from "node:timers/promises";
 import { checkApiUrl } from "../validation";
 import {
   API_KEY_HEADER,
-  ContractMismatch,
   MAX_PAGE_SIZE,
   NewVault,
   RETRY_AFTER_HEADER,
@@ -11,6 +10,7 @@ import {
   VaultChanges,
   VaultRecord,
   createVaultBody,
+  isContractMismatch,
   pageQuery,
   parseErrorBody,
   parseVaultDocument,
@@ -18,7 +18,7 @@ import {
   patchVaultBody,
   vaultPath,
 } from "./contract";
-import { CerbyApiError, CerbyConfigError, CerbyNetworkError, CerbyProtocolError, NetworkFailure, redact } from "./errors";
+import { NetworkFailure, apiError, configError, networkError, protocolError, redact } from "./errors";
 
 /** How hard the client tries. Every request is bounded by both the attempt count and the total time. */
 export interface RetryPolicy {
@@ -103,17 +103,31 @@ interface RequestOptions {
   secrets?: readonly string[];
 }
 
+/**
+ * fetch's errors may come from another realm (Node's own DOMException, test sandboxes), where
+ * `instanceof Error` is false, so they are read by shape.
+ */
+interface ErrorShape {
+  name?: unknown;
+  cause?: { code?: unknown };
+}
+
+function errorShape(error: unknown): ErrorShape {
+  return typeof error === "object" && error !== null ? (error as ErrorShape) : {};
+}
+
 /** The part of a fetch failure worth showing: a system error code, never a header or body. */
 function networkCode(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  if (cause && typeof cause.code === "string") {
+  const { name, cause } = errorShape(error);
+  if (typeof cause?.code === "string") {
     return cause.code;
   }
-  return error instanceof Error ? error.name : "unknown error";
+  return typeof name === "string" ? name : "unknown error";
 }
 
 function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+  const { name } = errorShape(error);
+  return name === "TimeoutError" || name === "AbortError";
 }
 
 /**
@@ -136,10 +150,10 @@ export class CerbyClient {
   constructor(options: CerbyClientOptions) {
     const urlProblem = checkApiUrl(options.baseUrl);
     if (urlProblem) {
-      throw new CerbyConfigError(`The Cerby API URL ${JSON.stringify(options.baseUrl)} ${urlProblem}.`);
+      throw configError(`The Cerby API URL ${JSON.stringify(options.baseUrl)} ${urlProblem}.`);
     }
     if (!/^[\x21-\x7e]+$/.test(options.apiKey)) {
-      throw new CerbyConfigError(
+      throw configError(
         "The Cerby API key is empty or contains spaces, line breaks or non-ASCII characters; copy it again from the Cerby web app.",
       );
     }
@@ -175,7 +189,7 @@ export class CerbyClient {
         return vaults;
       }
     }
-    throw new CerbyProtocolError(
+    throw protocolError(
       `Cerby's vault list at ${this.baseUrl}${VAULTS_PATH} still had more pages after ${this.maxPages} pages of ${this.pageSize}; ` +
         "a workspace has a handful of vaults, so the API is not paginating as expected. Check cerbyApiUrl.",
     );
@@ -198,8 +212,8 @@ export class CerbyClient {
     try {
       return read();
     } catch (error) {
-      if (error instanceof ContractMismatch) {
-        throw new CerbyProtocolError(
+      if (isContractMismatch(error)) {
+        throw protocolError(
           `Cerby's answer to ${method} ${path} does not match the expected contract: ${error.message}. ` +
             "The Cerby API may have changed; components/cerby/contract.ts holds the assumed shapes.",
         );
@@ -218,7 +232,8 @@ export class CerbyClient {
     const started = this.now();
     for (let attempt = 1; ; attempt++) {
       const remaining = this.policy.maxElapsedMs - (this.now() - started);
-      const timeoutMs = Math.max(1, Math.min(this.policy.timeoutMs, remaining));
+      // AbortSignal.timeout takes whole milliseconds only.
+      const timeoutMs = Math.max(1, Math.floor(Math.min(this.policy.timeoutMs, remaining)));
       const outcome = await this.attempt(method, path, url, options.body, timeoutMs, attempt, secrets);
       if (!("what" in outcome)) {
         return outcome.body;
@@ -278,7 +293,7 @@ export class CerbyClient {
         : { network: "network", what: networkCode(error) };
     }
     if (response.status >= 300 && response.status < 400) {
-      throw new CerbyProtocolError(
+      throw protocolError(
         `Cerby answered ${method} ${path} with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "nowhere"}; ` +
           "the client does not follow redirects so the API key stays with the configured host. Set cerbyApiUrl to the final API URL.",
       );
@@ -297,14 +312,13 @@ export class CerbyClient {
       };
     }
     const detail = entry?.detail ?? entry?.title;
-    throw new CerbyApiError(
-      redact(this.statusMessage(method, path, response.status, detail), secrets),
-      response.status,
+    throw apiError(redact(this.statusMessage(method, path, response.status, detail), secrets), {
+      status: response.status,
       method,
       path,
-      attempt,
-      entry?.code,
-    );
+      attempts: attempt,
+      code: entry?.code,
+    });
   }
 
   private parseJson(text: string): unknown {
@@ -363,24 +377,22 @@ export class CerbyClient {
         failure.status === 429
           ? "Cerby is rate-limiting this API key; wait a minute and run the command again, and avoid running several deployments with the same key at once."
           : "Cerby is failing on its side; retry later, and check Cerby's status page or support if it persists.";
-      return new CerbyApiError(
-        redact(`${request} failed with ${failure.what} (${spent}). ${advice}${said}`, secrets),
-        failure.status,
+      return apiError(redact(`${request} failed with ${failure.what} (${spent}). ${advice}${said}`, secrets), {
+        status: failure.status,
         method,
         path,
         attempts,
-      );
+      });
     }
     const advice =
       failure.network === "malformed-response"
         ? "Something between here and Cerby (a proxy?) is answering instead of the API; check cerbyApiUrl and any proxy settings."
-        : `Check that this machine can reach ${new URL(this.baseUrl).host} over HTTPS (firewall, proxy, DNS) and retry.`;
-    return new CerbyNetworkError(
-      redact(`${request} failed: ${failure.what} (${spent}). ${advice}`, secrets),
-      failure.network ?? "network",
+        : `Check that this machine can reach ${new URL(this.baseUrl).host} (firewall, proxy, DNS) and retry.`;
+    return networkError(redact(`${request} failed: ${failure.what} (${spent}). ${advice}`, secrets), {
+      reason: failure.network ?? "network",
       method,
       path,
       attempts,
-    );
+    });
   }
 }

@@ -117,8 +117,19 @@ export function patchVaultBody(id: string, changes: VaultChanges): unknown {
   return { data: { type: VAULT_TYPE, id, attributes } };
 }
 
-/** Raised when a body parses as JSON but not into the shape above: the contract has changed. */
-export class ContractMismatch extends Error {}
+/**
+ * Raised when a body parses as JSON but not into the shape above: the contract has changed. A
+ * named Error rather than a subclass, for the reason given in errors.ts.
+ */
+const CONTRACT_MISMATCH = "ContractMismatch";
+
+function contractMismatch(message: string): Error {
+  return Object.assign(new Error(message), { name: CONTRACT_MISMATCH });
+}
+
+export function isContractMismatch(error: unknown): error is Error {
+  return error instanceof Error && error.name === CONTRACT_MISMATCH;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -130,12 +141,12 @@ function optionalString(value: unknown): string | undefined {
 
 function parseVaultResource(resource: unknown, where: string): VaultRecord {
   if (!isObject(resource) || typeof resource.id !== "string" || !isObject(resource.attributes)) {
-    throw new ContractMismatch(`${where} has no vault with an "id" and "attributes"`);
+    throw contractMismatch(`${where} has no vault with an "id" and "attributes"`);
   }
   const attributes = resource.attributes;
   for (const field of ["name", "scheme", "state"]) {
     if (typeof attributes[field] !== "string") {
-      throw new ContractMismatch(`${where} has a vault without a string "${field}" attribute`);
+      throw contractMismatch(`${where} has a vault without a string "${field}" attribute`);
     }
   }
   return {
@@ -153,7 +164,7 @@ function parseVaultResource(resource: unknown, where: string): VaultRecord {
 /** `{"data": {vault}}` → the vault. */
 export function parseVaultDocument(body: unknown): VaultRecord {
   if (!isObject(body)) {
-    throw new ContractMismatch("the response is not a JSON object");
+    throw contractMismatch("the response is not a JSON object");
   }
   return parseVaultResource(body.data, "the response");
 }
@@ -169,7 +180,7 @@ export interface VaultPage {
 /** `{"data": [vaults], "links": {"next"}, "meta": {"page": {"total"}}}` → one page. */
 export function parseVaultPage(body: unknown): VaultPage {
   if (!isObject(body) || !Array.isArray(body.data)) {
-    throw new ContractMismatch('the list response has no "data" array');
+    throw contractMismatch('the list response has no "data" array');
   }
   const vaults = body.data.map((item, index) => parseVaultResource(item, `item ${index} of the list`));
   const next = isObject(body.links) ? body.links.next : undefined;

@@ -1,56 +1,86 @@
 import type { VaultRecord } from "./contract";
 
-/** Base class of every error this module raises, so callers can tell Cerby trouble apart. */
-export class CerbyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+/*
+ * Errors are plain Error objects with a distinguishing `name` and typed fields, not subclasses of
+ * Error: the provider runs from Pulumi's closure serialization, which rewrites `super(message)` in
+ * a subclass into `Error.call(this, message)` (leaving the message empty) and drops implicit
+ * constructors' arguments, so subclasses lose their messages inside the provider process.
+ */
+
+/** The provider is missing settings (API key, URL) or they are malformed, or a change is refused. */
+export interface CerbyConfigError extends Error {
+  name: "CerbyConfigError";
 }
 
-/** The provider is missing settings (API key, URL) or they are malformed. Nothing was sent. */
-export class CerbyConfigError extends CerbyError {}
-
 /** Cerby answered with an HTTP error status, after any retries the status allows. */
-export class CerbyApiError extends CerbyError {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly method: string,
-    readonly path: string,
-    readonly attempts: number,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
+export interface CerbyApiError extends Error {
+  name: "CerbyApiError";
+  status: number;
+  method: string;
+  path: string;
+  attempts: number;
+  /** The `code` of Cerby's first error entry, when it sent one. */
+  code?: string;
 }
 
 export type NetworkFailure = "timeout" | "network" | "malformed-response";
 
 /** No usable answer: timeouts, refused or reset connections, unparseable bodies, after retries. */
-export class CerbyNetworkError extends CerbyError {
-  constructor(
-    message: string,
-    readonly reason: NetworkFailure,
-    readonly method: string,
-    readonly path: string,
-    readonly attempts: number,
-  ) {
-    super(message);
-  }
+export interface CerbyNetworkError extends Error {
+  name: "CerbyNetworkError";
+  reason: NetworkFailure;
+  method: string;
+  path: string;
+  attempts: number;
 }
 
 /** Cerby answered, but not in the shape the contract module expects (or with a redirect). */
-export class CerbyProtocolError extends CerbyError {}
+export interface CerbyProtocolError extends Error {
+  name: "CerbyProtocolError";
+}
 
 /** The workspace already has a vault of the scheme under another name; Cerby allows one. */
-export class CerbyVaultConflictError extends CerbyError {
-  constructor(
-    message: string,
-    readonly existing: VaultRecord,
-  ) {
-    super(message);
-  }
+export interface CerbyVaultConflictError extends Error {
+  name: "CerbyVaultConflictError";
+  existing: VaultRecord;
+}
+
+export type CerbyError = CerbyConfigError | CerbyApiError | CerbyNetworkError | CerbyProtocolError | CerbyVaultConflictError;
+
+type Fields<T extends CerbyError> = Omit<T, keyof Error>;
+
+function cerbyError<T extends CerbyError>(name: T["name"], message: string, fields: Fields<T>): T {
+  return Object.assign(new Error(message), fields, { name }) as T;
+}
+
+export function configError(message: string): CerbyConfigError {
+  return cerbyError<CerbyConfigError>("CerbyConfigError", message, {});
+}
+
+export function apiError(message: string, fields: Fields<CerbyApiError>): CerbyApiError {
+  return cerbyError<CerbyApiError>("CerbyApiError", message, fields);
+}
+
+export function networkError(message: string, fields: Fields<CerbyNetworkError>): CerbyNetworkError {
+  return cerbyError<CerbyNetworkError>("CerbyNetworkError", message, fields);
+}
+
+export function protocolError(message: string): CerbyProtocolError {
+  return cerbyError<CerbyProtocolError>("CerbyProtocolError", message, {});
+}
+
+export function vaultConflictError(message: string, existing: VaultRecord): CerbyVaultConflictError {
+  return cerbyError<CerbyVaultConflictError>("CerbyVaultConflictError", message, { existing });
+}
+
+/** By shape, not `instanceof`: errors from another realm (Node's fetch, test sandboxes) count too. */
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === "object" && value !== null && typeof (value as { message?: unknown }).message === "string";
+}
+
+/** A Cerby API error, optionally with the given status. */
+export function isApiError(error: unknown, status?: number): error is CerbyApiError {
+  return isErrorLike(error) && error.name === "CerbyApiError" && (status === undefined || (error as CerbyApiError).status === status);
 }
 
 export const REDACTED = "[redacted]";
@@ -75,15 +105,15 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
 /**
  * The safety net under every provider method: whatever was thrown (ours, Node's, a Cerby detail
  * that echoed a value), the message and stack the engine prints carry no secret. Errors are
- * edited in place so that their class and fields survive for callers and tests.
+ * edited in place so that their name and fields survive for callers and tests.
  */
 export function redactError(error: unknown, secrets: readonly (string | undefined)[]): Error {
-  if (!(error instanceof Error)) {
-    return new CerbyError(redact(String(error), secrets));
+  if (!isErrorLike(error)) {
+    return new Error(redact(String(error), secrets));
   }
-  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
+  for (let current: unknown = error, depth = 0; isErrorLike(current) && depth < 8; current = current.cause, depth++) {
     current.message = redact(current.message, secrets);
-    if (current.stack !== undefined) {
+    if (typeof current.stack === "string") {
       current.stack = redact(current.stack, secrets);
     }
   }

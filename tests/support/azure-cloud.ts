@@ -48,6 +48,8 @@ export const azureCloud: MockCloud = {
         return { id: `/servicePrincipals/${SERVICE_PRINCIPAL_OBJECT_ID}`, state: { objectId: SERVICE_PRINCIPAL_OBJECT_ID } };
       case "azuread:index/applicationPassword:ApplicationPassword":
         return { id: `${inputs.applicationId}/password/key-id`, state: { value: CLIENT_SECRET, keyId: "77777777-7777-4777-8777-777777777777" } };
+      case "pulumi-nodejs:dynamic/cerby:Vault":
+        return { id: `cerby-${inputs.scheme}-vault`, state: { vaultId: `cerby-${inputs.scheme}-vault`, state: "enabled", isDefault: inputs.setAsDefault } };
       case "random:index/randomString:RandomString":
         return { state: { result: "q7x2m9" } };
       default:

@@ -104,7 +104,8 @@ export class FakeAzure {
 
   static async start(principal: FakePrincipal, key: FakeKey): Promise<FakeAzure> {
     const server = createServer();
-    const fake = new FakeAzure(server, principal, key);
+    // Copies, so that a test changing the fake's principal or key leaves the caller's constants alone.
+    const fake = new FakeAzure(server, { ...principal }, { ...key });
     server.on("request", (request: IncomingMessage, response: ServerResponse) => {
       fake.handle(request, response).catch((error: Error) => sendJson(response, 500, { error: { code: "FakeFailure", message: error.message } }));
     });

@@ -1,0 +1,64 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** The only key spec Cerby's AWS KMS strategy works with. */
+export const KMS_KEY_SPEC = "RSA_4096";
+/** Cerby encrypts and decrypts with the key; it never signs. */
+export const KMS_KEY_USAGE = "ENCRYPT_DECRYPT";
+
+export interface CerbyKmsKeyArgs {
+  /** Provider of the primary Region; the key lives where it points. */
+  provider: aws.Provider;
+  /** Shown in the AWS console, so that nobody disables the key without knowing what it is for. */
+  description: string;
+  /** Alias of the key, "alias/…". Aliases are per Region; this one is in the primary Region. */
+  aliasName: string;
+  /** Days AWS waits before deleting the key once its deletion is scheduled (7–30). */
+  deletionWindowInDays: number;
+  tags: Record<string, string>;
+}
+
+/**
+ * The multi-Region primary key Cerby encrypts with. Protected and retained on delete: replacing,
+ * deleting or disabling it permanently loses every account and secret Cerby encrypted with it,
+ * and Cerby cannot tell.
+ */
+export class CerbyKmsKey extends pulumi.ComponentResource {
+  readonly keyArn: pulumi.Output<string>;
+  /** The mrk-… ID Cerby asks for; the replica shares it. */
+  readonly keyId: pulumi.Output<string>;
+  readonly aliasName: pulumi.Output<string>;
+
+  constructor(name: string, args: CerbyKmsKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("cerby:aws:KmsKey", name, {}, opts);
+
+    // No `policy`: Cerby requires the default key policy, which lets IAM policies in this account
+    // grant use of the key; the Cerby role's inline policy relies on it. No `enableKeyRotation`:
+    // KMS does not rotate asymmetric keys. The origin is AWS_KMS because aws.kms.Key always has
+    // KMS generate the key material (imported material would be aws.kms.ExternalKey).
+    const key = new aws.kms.Key(
+      name,
+      {
+        description: args.description,
+        customerMasterKeySpec: KMS_KEY_SPEC,
+        keyUsage: KMS_KEY_USAGE,
+        multiRegion: true,
+        deletionWindowInDays: args.deletionWindowInDays,
+        tags: args.tags,
+      },
+      { parent: this, provider: args.provider, protect: true, retainOnDelete: true },
+    );
+
+    const alias = new aws.kms.Alias(
+      `${name}-alias`,
+      { name: args.aliasName, targetKeyId: key.keyId },
+      { parent: this, provider: args.provider },
+    );
+
+    this.keyArn = key.arn;
+    this.keyId = key.keyId;
+    this.aliasName = alias.name;
+
+    this.registerOutputs({ keyArn: this.keyArn, keyId: this.keyId, aliasName: this.aliasName });
+  }
+}

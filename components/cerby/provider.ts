@@ -1,0 +1,576 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_PREFLIGHT_TIMEOUT_MS, preflightAzureKey, readPreflightSettings, type PreflightOptions, type PreflightSettings } from "../azure/preflight";
+import { PROJECT, cerbyApiBaseUrl } from "../config";
+import {
+  arnAccountId,
+  checkApiUrl,
+  checkAwsAccountId,
+  checkCerbyVaultName,
+  checkDnsLabel,
+  checkGuid,
+  checkIamRoleArn,
+  checkKeyName,
+  checkKmsKeyId,
+  checkVaultUrl,
+} from "../validation";
+import { CerbyClient, ClientTuning } from "./client";
+import { AkvConfiguration, KmsByoConfiguration, SCHEME_TITLES, VAULT_SCHEMES, VaultChanges, VaultRecord, VaultScheme } from "./contract";
+import { configError, isApiError, redact, redactError, vaultConflictError } from "./errors";
+
+export type OnDelete = "retain" | "disable";
+
+/** The resource's inputs after `check`: plain values, defaults filled in. */
+export interface CerbyVaultInputs {
+  workspace: string;
+  apiUrl?: string;
+  name: string;
+  scheme: VaultScheme;
+  setAsDefault: boolean;
+  onDelete: OnDelete;
+  akv?: AkvConfiguration;
+  kmsByo?: KmsByoConfiguration;
+}
+
+/** State kept by Pulumi: the inputs plus what Cerby reports. `name` is Cerby's current name. */
+export interface CerbyVaultOutputs extends CerbyVaultInputs {
+  vaultId: string;
+  state: string;
+  isDefault: boolean;
+  workspaceId?: string;
+  createdAt?: string;
+  updatedAt?: string;
+}
+
+/** Where provider messages go; `pulumi.log` by default. */
+export interface ProviderLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface CerbyVaultProviderOptions {
+  /** Retry policy and test seams for every client the provider builds. */
+  client?: ClientTuning;
+  log?: ProviderLog;
+  /** Transport and backoff of the Azure preflight, for tests against a fake Key Vault. */
+  preflight?: Pick<PreflightOptions, "httpClient" | "initialBackoffMs">;
+}
+
+const API_KEY_SETTING = `${PROJECT}:cerbyApiKey`;
+const API_URL_SETTING = `${PROJECT}:cerbyApiUrl`;
+const API_KEY_ENV = "CERBY_API_KEY";
+const API_URL_ENV = "CERBY_API_URL";
+
+/** The stack config key that names each scheme's vault, for messages that tell users what to change. */
+const VAULT_NAME_SETTING: Record<VaultScheme, string> = { akv: "cerbyAzureVaultName", kms_byo: "cerbyAwsVaultName" };
+
+const pulumiLog: ProviderLog = {
+  info: (message) => void pulumi.log.info(message),
+  warn: (message) => void pulumi.log.warn(message),
+};
+
+/** A field whose change diff refuses, and how to read it from inputs or state. */
+interface Field {
+  path: string;
+  read(props: Partial<CerbyVaultOutputs>): unknown;
+}
+
+/** Fields that define which key and which workspace the vault is: Cerby cannot change them. */
+const REFUSED_FIELDS: Field[] = [
+  { path: "scheme", read: (props) => props.scheme },
+  { path: "workspace/apiUrl", read: (props) => effectiveApiUrl(props) },
+  { path: "akv.clientId", read: (props) => nested(props.akv, "clientId") },
+  { path: "akv.tenantId", read: (props) => nested(props.akv, "tenantId") },
+  { path: "akv.vaultUrl", read: (props) => nested(props.akv, "vaultUrl") },
+  { path: "akv.keyName", read: (props) => nested(props.akv, "keyName") },
+  { path: "kmsByo.awsAccountId", read: (props) => nested(props.kmsByo, "awsAccountId") },
+  { path: "kmsByo.kmsKeyId", read: (props) => nested(props.kmsByo, "kmsKeyId") },
+  { path: "kmsByo.roleArn", read: (props) => nested(props.kmsByo, "roleArn") },
+];
+
+function isUnknown(value: unknown): boolean {
+  return value === pulumi.runtime.unknownValue;
+}
+
+/** A nested field; unknown when its parent object is (a preview with the whole object unknown). */
+function nested(parent: unknown, key: string): unknown {
+  if (isUnknown(parent)) {
+    return pulumi.runtime.unknownValue;
+  }
+  return typeof parent === "object" && parent !== null ? (parent as Record<string, unknown>)[key] : undefined;
+}
+
+function present(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+/** The API URL the inputs point at, normalized so an explicit default URL equals the workspace. */
+function effectiveApiUrl(props: Partial<CerbyVaultInputs>): unknown {
+  if (isUnknown(props.apiUrl) || isUnknown(props.workspace)) {
+    return pulumi.runtime.unknownValue;
+  }
+  const url = present(props.apiUrl) ?? (props.workspace ? cerbyApiBaseUrl({ workspace: props.workspace }) : undefined);
+  return url?.replace(/\/+$/, "");
+}
+
+function describe(vault: { name: string; id: string; scheme: string }): string {
+  return `"${vault.name}" (id ${vault.id}, scheme ${vault.scheme})`;
+}
+
+function clientSecretOf(props: unknown): string | undefined {
+  const secret = nested(nested(props, "akv"), "clientSecret");
+  return typeof secret === "string" ? secret : undefined;
+}
+
+/**
+ * The CerbyVault dynamic provider. It is serialized into the program's state with every value it
+ * captures, so it holds no secret until the engine calls `configure` in the provider process:
+ * the API key lives only in instance state set there (or read from the environment on first use).
+ */
+export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
+  private apiKey?: string;
+  private apiUrl?: string;
+  private configured = false;
+  private preflightSettings: PreflightSettings = { enabled: true, timeoutMs: DEFAULT_PREFLIGHT_TIMEOUT_MS };
+
+  constructor(private readonly options: CerbyVaultProviderOptions = {}) {}
+
+  async configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+    this.load((key) => req.config.get(key));
+  }
+
+  async check(olds: unknown, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult> {
+    return this.guard([olds, news], async () => {
+      const failures: pulumi.dynamic.CheckFailure[] = [];
+      const fail = (property: string, reason: string) => failures.push({ property, reason });
+      const expect = (property: string, value: unknown, rule: (value: string) => string | undefined) => {
+        if (isUnknown(value)) {
+          return;
+        }
+        const problem = typeof value === "string" ? rule(value) : "must be a string";
+        if (problem) {
+          fail(property, problem);
+        }
+      };
+      const inputs: Record<string, unknown> = { ...news, setAsDefault: news.setAsDefault ?? false, onDelete: news.onDelete ?? "retain" };
+      if (typeof inputs.apiUrl === "string" && present(inputs.apiUrl) === undefined) {
+        delete inputs.apiUrl;
+      }
+
+      expect("workspace", inputs.workspace, checkDnsLabel);
+      if (inputs.apiUrl !== undefined) {
+        expect("apiUrl", inputs.apiUrl, checkApiUrl);
+      }
+      expect("name", inputs.name, checkCerbyVaultName);
+      if (!isUnknown(inputs.setAsDefault) && typeof inputs.setAsDefault !== "boolean") {
+        fail("setAsDefault", "must be true or false");
+      }
+      const scheme = inputs.scheme;
+      if (!isUnknown(scheme) && !VAULT_SCHEMES.includes(scheme as VaultScheme)) {
+        fail("scheme", `must be one of ${VAULT_SCHEMES.join(", ")} (${VAULT_SCHEMES.map((s) => SCHEME_TITLES[s]).join(", ")})`);
+      }
+      if (!isUnknown(inputs.onDelete) && inputs.onDelete !== "retain" && inputs.onDelete !== "disable") {
+        fail("onDelete", 'must be "retain" (leave the vault in Cerby) or "disable"');
+      } else if (inputs.onDelete === "disable" && scheme === "kms_byo") {
+        fail("onDelete", 'is "disable", but Cerby cannot disable AWS KMS vaults; use "retain" (the vault stays in Cerby on delete)');
+      }
+
+      if (scheme === "akv") {
+        this.checkAkv(inputs.akv, expect, fail);
+        if (inputs.kmsByo !== undefined) {
+          fail("kmsByo", "must not be set when scheme is akv; remove it or set scheme to kms_byo");
+        }
+      } else if (scheme === "kms_byo") {
+        this.checkKmsByo(inputs.kmsByo, expect, fail);
+        if (inputs.akv !== undefined) {
+          fail("akv", "must not be set when scheme is kms_byo; remove it or set scheme to akv");
+        }
+      }
+      return { inputs, failures };
+    });
+  }
+
+  private checkAkv(
+    akv: unknown,
+    expect: (property: string, value: unknown, rule: (value: string) => string | undefined) => void,
+    fail: (property: string, reason: string) => void,
+  ): void {
+    if (isUnknown(akv)) {
+      return;
+    }
+    if (typeof akv !== "object" || akv === null) {
+      fail("akv", "is required when scheme is akv: clientId, tenantId, clientSecret, vaultUrl and keyName");
+      return;
+    }
+    const fields = akv as Record<string, unknown>;
+    expect("akv.clientId", fields.clientId, checkGuid);
+    expect("akv.tenantId", fields.tenantId, checkGuid);
+    // The reason never quotes the value: this is the one field that is a secret.
+    expect("akv.clientSecret", fields.clientSecret, (value) => (value.trim() === "" ? "must be the application's client secret, not empty" : undefined));
+    expect("akv.vaultUrl", fields.vaultUrl, checkVaultUrl);
+    expect("akv.keyName", fields.keyName, checkKeyName);
+  }
+
+  private checkKmsByo(
+    kms: unknown,
+    expect: (property: string, value: unknown, rule: (value: string) => string | undefined) => void,
+    fail: (property: string, reason: string) => void,
+  ): void {
+    if (isUnknown(kms)) {
+      return;
+    }
+    if (typeof kms !== "object" || kms === null) {
+      fail("kmsByo", "is required when scheme is kms_byo: awsAccountId, kmsKeyId and roleArn");
+      return;
+    }
+    const fields = kms as Record<string, unknown>;
+    expect("kmsByo.awsAccountId", fields.awsAccountId, checkAwsAccountId);
+    expect("kmsByo.kmsKeyId", fields.kmsKeyId, checkKmsKeyId);
+    expect("kmsByo.roleArn", fields.roleArn, checkIamRoleArn);
+    const account = fields.awsAccountId;
+    for (const property of ["kmsKeyId", "roleArn"] as const) {
+      const value = fields[property];
+      const owner = typeof value === "string" ? arnAccountId(value) : undefined;
+      if (typeof account === "string" && owner !== undefined && owner !== account) {
+        fail(`kmsByo.${property}`, `is in AWS account ${owner}, but awsAccountId is ${account}; Cerby expects the key and the role in that one account`);
+      }
+    }
+  }
+
+  /** Local only: no request to Cerby, so `pulumi preview` needs no API key. */
+  async diff(id: string, olds: CerbyVaultOutputs, news: CerbyVaultInputs): Promise<pulumi.dynamic.DiffResult> {
+    return this.guard([olds, news], async () => {
+      this.refuseRekeying(id, olds, news);
+      const changed = this.undecidedPaths(olds, news).length > 0 || this.inPlaceChanges(olds, news).length > 0;
+      return { changes: changed, replaces: [], stables: ["vaultId", "scheme", "workspace", "workspaceId", "createdAt"], deleteBeforeReplace: false };
+    });
+  }
+
+  /**
+   * Refused fields whose new value is not known yet (a preview). The update re-checks once it is:
+   * the engine diffs again with known values before calling update.
+   */
+  private undecidedPaths(olds: Partial<CerbyVaultOutputs>, news: Partial<CerbyVaultInputs>): string[] {
+    return REFUSED_FIELDS.filter((field) => isUnknown(field.read(news)) && field.read(olds) !== undefined).map((field) => field.path);
+  }
+
+  private inPlaceChanges(olds: Partial<CerbyVaultOutputs>, news: Partial<CerbyVaultInputs>): string[] {
+    const changes: string[] = [];
+    if (news.name !== olds.name) {
+      changes.push("name");
+    }
+    if ((news.setAsDefault ?? false) !== (olds.isDefault ?? olds.setAsDefault ?? false)) {
+      changes.push("setAsDefault");
+    }
+    if ((news.onDelete ?? "retain") !== (olds.onDelete ?? "retain")) {
+      changes.push("onDelete");
+    }
+    if (clientSecretOf(news) !== clientSecretOf(olds) || isUnknown(nested(news.akv, "clientSecret"))) {
+      changes.push("akv.clientSecret");
+    }
+    return changes;
+  }
+
+  private refuseRekeying(id: string, olds: Partial<CerbyVaultOutputs>, news: Partial<CerbyVaultInputs>): void {
+    const refused = REFUSED_FIELDS.filter((field) => {
+      const [before, after] = [field.read(olds), field.read(news)];
+      return !isUnknown(after) && before !== undefined && before !== after;
+    }).map((field) => field.path);
+    if (refused.length === 0) {
+      return;
+    }
+    const vault = { name: String(olds.name ?? news.name), id, scheme: String(olds.scheme ?? news.scheme) };
+    throw configError(
+      `Cannot change ${refused.join(", ")} of Cerby vault ${describe(vault)}: Cerby cannot re-key a vault. ` +
+        "Every account and secret in it is encrypted with the current key, Cerby offers no way to point a vault at another " +
+        "key, tenant, application or workspace, and it allows one vault per cloud, so Pulumi cannot replace it side by side. " +
+        "Revert the change, and keep the current key as it is. To move to a new key: register it in Cerby as a new vault, " +
+        "move the accounts and secrets to it in the Cerby app, then disable the old vault; only then remove the old vault from " +
+        "this stack (`pulumi state unprotect` and `pulumi state delete` on its URN) and apply the new settings, which adopts " +
+        "the new vault by name.",
+    );
+  }
+
+  async create(inputs: CerbyVaultInputs): Promise<pulumi.dynamic.CreateResult<CerbyVaultOutputs>> {
+    return this.guard([inputs], async () => {
+      const client = this.client(inputs);
+      await this.preflight(inputs);
+      const existing = this.ofScheme(await client.listVaults(), inputs.scheme);
+      const vault = existing ? await this.adopt(client, existing, inputs) : await this.post(client, inputs);
+      return { id: vault.id, outs: this.outputs(inputs, vault) };
+    });
+  }
+
+  /**
+   * Before Cerby is given an Azure key or a new client secret, proves as the service principal
+   * that the key wraps and unwraps (components/azure/preflight.ts), waiting out role propagation.
+   * Called after `client`, which has loaded the settings; cerbyPreflight false skips it.
+   */
+  private async preflight(inputs: CerbyVaultInputs): Promise<void> {
+    if (inputs.scheme !== "akv" || !inputs.akv) {
+      return;
+    }
+    const log = this.logFor([inputs]);
+    if (!this.preflightSettings.enabled) {
+      log.info(`Skipped the preflight of Azure key "${inputs.akv.keyName}" (cerbyPreflight is false).`);
+      return;
+    }
+    await preflightAzureKey(inputs.akv, {
+      ...this.options.preflight,
+      timeoutMs: this.preflightSettings.timeoutMs,
+      log: (message) => log.info(message),
+    });
+  }
+
+  private ofScheme(vaults: VaultRecord[], scheme: VaultScheme): VaultRecord | undefined {
+    return vaults.find((vault) => vault.scheme === scheme);
+  }
+
+  private async post(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
+    const configuration = inputs.scheme === "akv" ? inputs.akv : inputs.kmsByo;
+    if (!configuration) {
+      throw configError(`The ${inputs.scheme} vault "${inputs.name}" has no ${inputs.scheme === "akv" ? "akv" : "kmsByo"} settings.`);
+    }
+    try {
+      return await client.createVault({ name: inputs.name, scheme: inputs.scheme, isDefault: inputs.setAsDefault, configuration });
+    } catch (error) {
+      // A 409 after the list means a vault of the scheme appeared meanwhile: most often this very
+      // POST, committed by Cerby on an earlier attempt whose answer was lost. Look again.
+      if (!isApiError(error, 409)) {
+        throw error;
+      }
+      const existing = this.ofScheme(await client.listVaults(), inputs.scheme);
+      if (!existing) {
+        throw error;
+      }
+      return this.adopt(client, existing, inputs);
+    }
+  }
+
+  /** Takes over a vault of the same scheme and name; converges the default flag and the client secret. */
+  private async adopt(client: CerbyClient, vault: VaultRecord, inputs: CerbyVaultInputs): Promise<VaultRecord> {
+    if (vault.name !== inputs.name) {
+      throw vaultConflictError(this.conflictMessage(vault, inputs), vault);
+    }
+    const log = this.logFor([inputs]);
+    log.info(`Adopting the existing Cerby vault ${describe(vault)}: it has this resource's scheme and name, so it is managed from now on instead of created.`);
+    if (vault.state !== "enabled") {
+      log.warn(`The adopted Cerby vault ${describe(vault)} is ${vault.state}; Cerby does not encrypt with it until it is enabled in the Cerby app.`);
+    }
+    const changes: VaultChanges = {};
+    if (vault.isDefault !== inputs.setAsDefault) {
+      changes.isDefault = inputs.setAsDefault;
+    }
+    // Cerby never returns the client secret, so the only way to know it holds the current one is to send it.
+    if (inputs.scheme === "akv" && inputs.akv) {
+      changes.clientSecret = inputs.akv.clientSecret;
+    }
+    return Object.keys(changes).length === 0 ? vault : client.updateVault(vault.id, changes);
+  }
+
+  private conflictMessage(vault: VaultRecord, inputs: CerbyVaultInputs): string {
+    const setting = VAULT_NAME_SETTING[inputs.scheme];
+    return (
+      `Cerby already has a ${SCHEME_TITLES[inputs.scheme]} vault in this workspace: ${describe(vault)}, and allows only one per ` +
+      `workspace, so "${inputs.name}" cannot be created. To manage the existing vault with this stack, give this resource its ` +
+      `name (\`pulumi config set ${setting} ${JSON.stringify(vault.name)}\`) or rename it in the Cerby app to ` +
+      `${JSON.stringify(inputs.name)}, then run \`pulumi up\` again: a vault of the same scheme and name is adopted, not ` +
+      "re-created (its key settings are kept; the default flag and the client secret are set from this stack). Adopt it only if " +
+      "it uses this stack's key; otherwise migrate its items and disable it in Cerby first."
+    );
+  }
+
+  /** Refresh, and adoption by ID: only the ID and the workspace are needed. Reports drift. */
+  async read(id: string, props: Partial<CerbyVaultOutputs>): Promise<pulumi.dynamic.ReadResult<CerbyVaultOutputs>> {
+    return this.guard([props], async () => {
+      const client = this.client(props);
+      const vault = (await client.listVaults()).find((candidate) => candidate.id === id);
+      const log = this.logFor([props]);
+      if (!vault) {
+        log.warn(
+          `Cerby vault ${id} no longer exists at ${client.baseUrl}; it is dropped from the stack's state, and the next ` +
+            "`pulumi up` registers the vault again.",
+        );
+        return { id: "" };
+      }
+      for (const message of this.drift(props, vault)) {
+        log.warn(message);
+      }
+      const inputs: CerbyVaultInputs = {
+        workspace: props.workspace ?? "",
+        apiUrl: props.apiUrl,
+        name: props.name ?? vault.name,
+        scheme: (props.scheme ?? vault.scheme) as VaultScheme,
+        setAsDefault: props.setAsDefault ?? vault.isDefault,
+        onDelete: props.onDelete ?? "retain",
+        akv: props.akv,
+        kmsByo: props.kmsByo,
+      };
+      return { id, props: this.outputs(inputs, vault) };
+    });
+  }
+
+  private drift(props: Partial<CerbyVaultOutputs>, vault: VaultRecord): string[] {
+    const messages: string[] = [];
+    const which = `Cerby vault ${describe(vault)}`;
+    if (vault.state !== "enabled" && props.state !== vault.state) {
+      messages.push(`${which} is ${vault.state} in Cerby; Cerby no longer encrypts new items with it. Re-enable it in the Cerby app if that was not intended.`);
+    }
+    if (props.name !== undefined && props.name !== vault.name) {
+      messages.push(`${which} was renamed in Cerby (it was "${props.name}"); the next \`pulumi up\` renames it back unless the stack's name changes too.`);
+    }
+    const wanted = props.setAsDefault ?? props.isDefault;
+    if (wanted !== undefined && wanted !== vault.isDefault) {
+      messages.push(
+        vault.isDefault
+          ? `${which} was made the default vault in Cerby; the next \`pulumi up\` unsets that unless setAsDefault is true.`
+          : `${which} is no longer the default vault in Cerby; the next \`pulumi up\` makes it the default again.`,
+      );
+    }
+    if (props.scheme !== undefined && props.scheme !== vault.scheme) {
+      messages.push(`${which} has scheme ${vault.scheme}, not ${props.scheme}; this resource points at the wrong vault.`);
+    }
+    return messages;
+  }
+
+  /** PATCHes only what changed; an onDelete-only change touches nothing in Cerby. */
+  async update(id: string, olds: CerbyVaultOutputs, news: CerbyVaultInputs): Promise<pulumi.dynamic.UpdateResult<CerbyVaultOutputs>> {
+    return this.guard([olds, news], async () => {
+      this.refuseRekeying(id, olds, news);
+      const changes: VaultChanges = {};
+      if (news.name !== olds.name) {
+        changes.name = news.name;
+      }
+      if (news.setAsDefault !== (olds.isDefault ?? olds.setAsDefault)) {
+        changes.isDefault = news.setAsDefault;
+      }
+      const secret = clientSecretOf(news);
+      if (news.scheme === "akv" && secret !== undefined && secret !== clientSecretOf(olds)) {
+        changes.clientSecret = secret;
+      }
+      if (Object.keys(changes).length === 0) {
+        const unchanged: VaultRecord = {
+          id,
+          name: olds.name,
+          scheme: olds.scheme,
+          state: olds.state,
+          isDefault: olds.isDefault,
+          workspaceId: olds.workspaceId,
+          createdAt: olds.createdAt,
+          updatedAt: olds.updatedAt,
+        };
+        return { outs: this.outputs(news, unchanged) };
+      }
+      const client = this.client(news);
+      if (changes.clientSecret !== undefined) {
+        await this.preflight(news);
+      }
+      const vault = await client.updateVault(id, changes);
+      return { outs: this.outputs(news, vault) };
+    });
+  }
+
+  /** By default the vault stays in Cerby (items encrypted with it depend on it); "disable" disables it. */
+  async delete(id: string, props: CerbyVaultOutputs): Promise<void> {
+    return this.guard([props], async () => {
+      const log = this.logFor([props]);
+      const vault = { name: props.name, id, scheme: props.scheme };
+      if ((props.onDelete ?? "retain") === "retain") {
+        log.info(
+          `Cerby vault ${describe(vault)} is left in place in Cerby (onDelete: retain): it is only removed from this stack. ` +
+            "Cerby keeps using it and its key; disable it in the Cerby app if it should no longer be used.",
+        );
+        return;
+      }
+      if (props.scheme !== "akv") {
+        throw configError(`Cerby vault ${describe(vault)} cannot be disabled: Cerby cannot disable AWS KMS vaults. Set onDelete to "retain".`);
+      }
+      try {
+        await this.client(props).updateVault(id, { state: "disabled" });
+      } catch (error) {
+        if (isApiError(error, 404)) {
+          log.warn(`Cerby vault ${describe(vault)} no longer exists in Cerby; nothing to disable.`);
+          return;
+        }
+        throw error;
+      }
+      log.info(`Disabled Cerby vault ${describe(vault)} (onDelete: disable). Cerby keeps it, disabled; its key must stay readable while items encrypted with it remain.`);
+    });
+  }
+
+  private outputs(inputs: CerbyVaultInputs, vault: VaultRecord): CerbyVaultOutputs {
+    const outputs: CerbyVaultOutputs = {
+      workspace: inputs.workspace,
+      apiUrl: inputs.apiUrl,
+      name: vault.name,
+      scheme: inputs.scheme,
+      setAsDefault: inputs.setAsDefault,
+      onDelete: inputs.onDelete,
+      akv: inputs.akv,
+      kmsByo: inputs.kmsByo,
+      vaultId: vault.id,
+      state: vault.state,
+      isDefault: vault.isDefault,
+      workspaceId: vault.workspaceId,
+      createdAt: vault.createdAt,
+      updatedAt: vault.updatedAt,
+    };
+    // The engine's wire format has no `undefined`: absent values are left out.
+    for (const key of Object.keys(outputs) as (keyof CerbyVaultOutputs)[]) {
+      if (outputs[key] === undefined) {
+        delete outputs[key];
+      }
+    }
+    return outputs;
+  }
+
+  private load(get: (key: string) => string | undefined): void {
+    this.apiKey = present(get(API_KEY_SETTING)) ?? present(process.env[API_KEY_ENV]);
+    this.apiUrl = present(get(API_URL_SETTING)) ?? present(process.env[API_URL_ENV]);
+    this.preflightSettings = readPreflightSettings(get);
+    this.configured = true;
+  }
+
+  private client(props: Partial<CerbyVaultInputs>): CerbyClient {
+    if (!this.configured) {
+      this.load(() => undefined);
+    }
+    if (this.apiKey === undefined) {
+      throw configError(
+        `No Cerby API key: set the stack secret ${API_KEY_SETTING} (\`pulumi config set --secret cerbyApiKey <key>\`) or the ` +
+          `${API_KEY_ENV} environment variable. A workspace Owner, Super Admin or Admin creates keys in the Cerby web app; ` +
+          'the key needs the "vaults" scopes (read and manage vaults).',
+      );
+    }
+    const baseUrl =
+      present(props.apiUrl) ?? this.apiUrl ?? (props.workspace ? cerbyApiBaseUrl({ workspace: props.workspace }) : undefined);
+    if (baseUrl === undefined) {
+      throw configError(
+        `No Cerby workspace: the vault has no workspace or apiUrl, and neither ${API_URL_SETTING} nor ${API_URL_ENV} is set.`,
+      );
+    }
+    return new CerbyClient({ ...this.options.client, baseUrl, apiKey: this.apiKey });
+  }
+
+  private secrets(values: unknown[]): string[] {
+    const found = [this.apiKey, present(process.env[API_KEY_ENV]), ...values.map(clientSecretOf)];
+    return found.filter((value): value is string => value !== undefined);
+  }
+
+  private logFor(values: unknown[]): ProviderLog {
+    const log = this.options.log ?? pulumiLog;
+    const secrets = this.secrets(values);
+    return {
+      info: (message) => log.info(redact(message, secrets)),
+      warn: (message) => log.warn(redact(message, secrets)),
+    };
+  }
+
+  /** The safety net: whatever escapes a provider method has the API key and client secrets redacted. */
+  private async guard<T>(values: unknown[], work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw redactError(error, this.secrets(values));
+    }
+  }
+}

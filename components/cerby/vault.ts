@@ -1,0 +1,106 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { VaultScheme } from "./contract";
+import { CerbyVaultProvider, OnDelete } from "./provider";
+
+export interface CerbyAkvSettings {
+  clientId: pulumi.Input<string>;
+  tenantId: pulumi.Input<string>;
+  clientSecret: pulumi.Input<string>;
+  vaultUrl: pulumi.Input<string>;
+  keyName: pulumi.Input<string>;
+}
+
+export interface CerbyKmsByoSettings {
+  awsAccountId: pulumi.Input<string>;
+  kmsKeyId: pulumi.Input<string>;
+  roleArn: pulumi.Input<string>;
+}
+
+export interface CerbyVaultArgs {
+  /** Cerby workspace subdomain: "acme" for https://acme.cerby.com. */
+  workspace: pulumi.Input<string>;
+  /** Overrides https://{workspace}.cerby.com/api/v1 (not a secret; http only on loopback). */
+  apiUrl?: pulumi.Input<string>;
+  /** The vault's name in Cerby; an existing vault of the scheme with this name is adopted. */
+  name: pulumi.Input<string>;
+  scheme: pulumi.Input<VaultScheme>;
+  /** Make it the workspace's default vault. Default false. */
+  setAsDefault?: pulumi.Input<boolean>;
+  /** What deleting the resource does in Cerby: "retain" (default) leaves the vault, "disable" disables it (akv only). */
+  onDelete?: pulumi.Input<OnDelete>;
+  /** Settings of scheme akv; clientSecret is kept secret in inputs, outputs and state. */
+  akv?: pulumi.Input<CerbyAkvSettings>;
+  /** Settings of scheme kms_byo. */
+  kmsByo?: pulumi.Input<CerbyKmsByoSettings>;
+}
+
+/**
+ * Marks the client secret secret. A plain object keeps its other fields as they are (each may be
+ * known while the secret is not, which lets preview check them); an Output or Promise can only be
+ * made secret as a whole.
+ */
+function secretAkv(akv: CerbyVaultArgs["akv"]): pulumi.Input<CerbyAkvSettings> | undefined {
+  if (akv === undefined || pulumi.Output.isInstance(akv) || akv instanceof Promise) {
+    return akv === undefined ? undefined : pulumi.secret(akv);
+  }
+  return { ...akv, clientSecret: pulumi.secret(akv.clientSecret) };
+}
+
+/**
+ * A vault registered in Cerby (Settings → Vaults), managed by CerbyVaultProvider. The Cerby API
+ * key is not an input: the provider reads it from the stack secret cerbyApiKey or CERBY_API_KEY.
+ * Protected by default, since removing it from the stack is never routine.
+ * Its type token is `pulumi-nodejs:dynamic/cerby:Vault` (dynamic resources live in that package).
+ */
+export class CerbyVault extends pulumi.dynamic.Resource {
+  /** Cerby's ID of the vault. */
+  declare readonly vaultId: pulumi.Output<string>;
+  /** The vault's name as Cerby last reported it. */
+  declare readonly name: pulumi.Output<string>;
+  declare readonly scheme: pulumi.Output<VaultScheme>;
+  /** "enabled" or "disabled", as Cerby last reported it. */
+  declare readonly state: pulumi.Output<string>;
+  /** Whether Cerby last reported it as the workspace's default vault. */
+  declare readonly isDefault: pulumi.Output<boolean>;
+  declare readonly setAsDefault: pulumi.Output<boolean>;
+  declare readonly onDelete: pulumi.Output<OnDelete>;
+  declare readonly workspace: pulumi.Output<string>;
+  declare readonly apiUrl: pulumi.Output<string | undefined>;
+  /** Cerby's workspace ID (a UUID). */
+  declare readonly workspaceId: pulumi.Output<string | undefined>;
+  declare readonly createdAt: pulumi.Output<string | undefined>;
+  declare readonly updatedAt: pulumi.Output<string | undefined>;
+  /** Secret as a whole: it holds the client secret. */
+  declare readonly akv: pulumi.Output<pulumi.Unwrap<CerbyAkvSettings> | undefined>;
+  declare readonly kmsByo: pulumi.Output<pulumi.Unwrap<CerbyKmsByoSettings> | undefined>;
+
+  constructor(name: string, args: CerbyVaultArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      new CerbyVaultProvider(),
+      name,
+      {
+        workspace: args.workspace,
+        apiUrl: args.apiUrl,
+        name: args.name,
+        scheme: args.scheme,
+        setAsDefault: args.setAsDefault ?? false,
+        onDelete: args.onDelete ?? "retain",
+        akv: secretAkv(args.akv),
+        kmsByo: args.kmsByo,
+        vaultId: undefined,
+        state: undefined,
+        isDefault: undefined,
+        workspaceId: undefined,
+        createdAt: undefined,
+        updatedAt: undefined,
+      },
+      {
+        protect: true,
+        ...opts,
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "akv"],
+      },
+      "cerby",
+      "Vault",
+    );
+  }
+}

@@ -1,0 +1,435 @@
+/**
+ * `npm run verify -- --outputs <file|->`: proves a deployed stack still works for Cerby, from its
+ * stack outputs (`pulumi stack output --json --show-secrets`) and the Cerby API key in
+ * CERBY_API_KEY. Azure: the preflight again, as the service principal, and the client secret's
+ * remaining life. AWS: the KMS key and its replica, and the role's trust in Cerby. Cerby: each
+ * registered vault exists, is enabled, has the right scheme and default flag. One line per check;
+ * exit 0 only when nothing failed; no secret is ever printed.
+ */
+import { readFile } from "node:fs/promises";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { PreflightError, preflightAzureKey, type AzureCheck, type PreflightOptions } from "../components/azure/preflight";
+import { CerbyClient, type ClientTuning } from "../components/cerby/client";
+import type { VaultRecord, VaultScheme } from "../components/cerby/contract";
+import { redact } from "../components/cerby/errors";
+import { CERBY_AWS_PRINCIPAL_ARN } from "../components/config";
+
+export type CheckStatus = "pass" | "warn" | "fail";
+
+export interface CheckLine {
+  check: string;
+  status: CheckStatus;
+  reason: string;
+}
+
+/** Everything verify talks to, replaceable by tests. */
+export interface VerifyEnvironment {
+  now: Date;
+  cerbyApiKey?: string;
+  /** Transport and time bound for the Azure checks. */
+  azure: Pick<PreflightOptions, "httpClient" | "timeoutMs" | "initialBackoffMs" | "log">;
+  kms: (region: string) => KMSClient;
+  iam: (region: string) => IAMClient;
+  cerby?: ClientTuning;
+}
+
+type Outputs = Record<string, unknown>;
+
+const AZURE_OUTPUTS = ["tenantId", "clientId", "clientSecret", "keyVaultUri", "keyName", "clientSecretExpiresAt", "cerbyVaultId"];
+const AWS_OUTPUTS = ["kmsKeyArn", "kmsReplicaKeyArn", "kmsPrimaryRegion", "kmsReplicaRegion", "cerbyRoleArn", "cerbyWorkspaceId", "awsCerbyVaultId"];
+/** Outputs that, when present, say the stack has that integration; the group's others must then be there too. */
+const AZURE_MARKERS = [...AZURE_OUTPUTS, "keyId"];
+const AWS_MARKERS = [...AWS_OUTPUTS, "kmsKeyId", "awsAccountId"];
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const SECRET_WARN_DAYS = 30;
+const MASKED = "[secret]";
+const ROTATE = "rotate it: set a new clientSecretStartDate and run pulumi up, which also gives Cerby the new secret";
+
+const pass = (check: string, reason: string): CheckLine => ({ check, status: "pass", reason });
+const warn = (check: string, reason: string): CheckLine => ({ check, status: "warn", reason });
+const fail = (check: string, reason: string): CheckLine => ({ check, status: "fail", reason });
+
+function text(outputs: Outputs, name: string): string | undefined {
+  const value = outputs[name];
+  return typeof value === "string" && value.trim() !== "" && value !== MASKED ? value : undefined;
+}
+
+function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error && error.name !== "Error" ? `${error.name}: ` : "";
+  return `${name}${message}`;
+}
+
+/** One line naming the outputs a group lacks, and why a masked secret does not count. */
+function missingOutputs(check: string, outputs: Outputs, names: string[]): CheckLine[] {
+  const missing = names.filter((name) => text(outputs, name) === undefined);
+  if (missing.length === 0) {
+    return [];
+  }
+  const masked = missing.filter((name) => outputs[name] === MASKED);
+  const hint = masked.length > 0 ? ` (${masked.join(", ")} masked: add --show-secrets to pulumi stack output)` : "";
+  return [fail(check, `missing stack outputs: ${missing.join(", ")}${hint}`)];
+}
+
+function secretExpiry(value: string, now: Date): CheckLine {
+  const check = "azure.client-secret-expiry";
+  const expires = new Date(value);
+  if (Number.isNaN(expires.getTime())) {
+    return fail(check, `clientSecretExpiresAt ${JSON.stringify(value)} is not a date`);
+  }
+  const day = expires.toISOString().slice(0, 10);
+  const days = Math.floor((expires.getTime() - now.getTime()) / DAY_MS);
+  if (expires.getTime() <= now.getTime()) {
+    return fail(check, `the client secret expired on ${day}; Cerby can no longer reach the key: ${ROTATE}`);
+  }
+  if (days < SECRET_WARN_DAYS) {
+    return warn(check, `the client secret expires in ${days} day${days === 1 ? "" : "s"}, on ${day}: ${ROTATE}`);
+  }
+  return pass(check, `the client secret expires in ${days} days, on ${day}`);
+}
+
+async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<CheckLine[]> {
+  const lines = missingOutputs("azure.outputs", outputs, AZURE_OUTPUTS);
+  const expiresAt = text(outputs, "clientSecretExpiresAt");
+  if (expiresAt !== undefined) {
+    lines.push(secretExpiry(expiresAt, env.now));
+  }
+  const tenantId = text(outputs, "tenantId");
+  const clientId = text(outputs, "clientId");
+  const clientSecret = text(outputs, "clientSecret");
+  const vaultUrl = text(outputs, "keyVaultUri");
+  const keyName = text(outputs, "keyName");
+  if (!tenantId || !clientId || !clientSecret || !vaultUrl || !keyName) {
+    return lines;
+  }
+  const asLine = (check: AzureCheck) =>
+    check.ok ? pass(`azure.${check.name}`, check.detail) : fail(`azure.${check.name}`, `${check.detail}; likely cause: ${check.cause}`);
+  try {
+    const result = await preflightAzureKey({ tenantId, clientId, clientSecret, vaultUrl, keyName }, { ...env.azure, now: env.now });
+    lines.push(...result.checks.map(asLine));
+  } catch (error) {
+    lines.push(...(error instanceof PreflightError ? error.checks.map(asLine) : [fail("azure.preflight", errorText(error))]));
+  }
+  return lines;
+}
+
+/** What DescribeKey must show for a key Cerby can use; one reason per deviation. */
+async function kmsKey(
+  check: string,
+  client: KMSClient,
+  arn: string,
+  expected: { kind: "PRIMARY" | "REPLICA"; region: string; primaryArn: string; replicaArn: string; keyId?: string; accountId?: string },
+): Promise<CheckLine> {
+  try {
+    const { KeyMetadata: key } = await client.send(new DescribeKeyCommand({ KeyId: arn }));
+    if (!key) {
+      return fail(check, `DescribeKey returned no metadata for ${arn}`);
+    }
+    const problems: string[] = [];
+    if (key.KeyState === "PendingDeletion" || key.KeyState === "PendingReplicaDeletion") {
+      const when = key.DeletionDate ? ` on ${key.DeletionDate.toISOString()}` : "";
+      problems.push(
+        `scheduled for deletion${when}: cancel it now (aws kms cancel-key-deletion --key-id ${arn} --region ${expected.region}) or everything Cerby encrypted with it is lost`,
+      );
+    } else if (key.KeyState !== "Enabled") {
+      problems.push(`state is ${key.KeyState}, not Enabled: Cerby cannot encrypt or decrypt until it is enabled again`);
+    }
+    if (key.KeySpec !== "RSA_4096") {
+      problems.push(`key spec is ${key.KeySpec}, not RSA_4096`);
+    }
+    if (key.KeyUsage !== "ENCRYPT_DECRYPT") {
+      problems.push(`key usage is ${key.KeyUsage}, not ENCRYPT_DECRYPT`);
+    }
+    if (key.Origin !== "AWS_KMS") {
+      problems.push(`key material origin is ${key.Origin}, not AWS_KMS`);
+    }
+    const multiRegion = key.MultiRegionConfiguration;
+    if (key.MultiRegion !== true || multiRegion?.MultiRegionKeyType !== expected.kind) {
+      problems.push(`not a multi-Region ${expected.kind.toLowerCase()} key (${multiRegion?.MultiRegionKeyType ?? "single-Region"})`);
+    } else if (expected.kind === "PRIMARY" && !multiRegion.ReplicaKeys?.some((replica) => replica.Arn === expected.replicaArn)) {
+      problems.push(`${expected.replicaArn} is not among its replicas`);
+    } else if (expected.kind === "REPLICA" && multiRegion.PrimaryKey?.Arn !== expected.primaryArn) {
+      problems.push(`its primary is ${multiRegion.PrimaryKey?.Arn}, not ${expected.primaryArn}`);
+    }
+    if (expected.keyId !== undefined && expected.keyId !== key.KeyId && expected.keyId !== key.Arn) {
+      problems.push(`the stack's kmsKeyId ${expected.keyId} (what Cerby was given) is not this key, ${key.KeyId}`);
+    }
+    if (expected.accountId !== undefined && expected.accountId !== key.AWSAccountId) {
+      problems.push(`it belongs to account ${key.AWSAccountId}, not the stack's awsAccountId ${expected.accountId}`);
+    }
+    return problems.length > 0
+      ? fail(check, `${arn}: ${problems.join("; ")}`)
+      : pass(check, `${arn}: Enabled, RSA_4096, ENCRYPT_DECRYPT, multi-Region ${expected.kind.toLowerCase()} in ${expected.region}`);
+  } catch (error) {
+    return fail(check, `DescribeKey ${arn} in ${expected.region} failed: ${errorText(error)} (the identity running verify needs kms:DescribeKey)`);
+  }
+}
+
+function asList(value: unknown): unknown[] {
+  if (value === undefined) {
+    return [];
+  }
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Whether an Allow statement lets `principal` assume the role only with `externalId`. */
+function trustsCerby(policy: unknown, principal: string, externalId: string): boolean {
+  const statements = asList((policy as { Statement?: unknown } | null)?.Statement) as Array<Record<string, unknown>>;
+  return statements.some((statement) => {
+    const principals = asList((statement.Principal as { AWS?: unknown } | undefined)?.AWS);
+    const condition = (statement.Condition as Record<string, Record<string, unknown>> | undefined)?.StringEquals;
+    return (
+      statement.Effect === "Allow" &&
+      asList(statement.Action).includes("sts:AssumeRole") &&
+      principals.includes(principal) &&
+      asList(condition?.["sts:ExternalId"]).includes(externalId)
+    );
+  });
+}
+
+async function roleTrust(client: IAMClient, roleArn: string, principal: string, workspaceId: string): Promise<CheckLine> {
+  const check = "aws.role-trust";
+  const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
+  try {
+    const { Role: role } = await client.send(new GetRoleCommand({ RoleName: roleName }));
+    if (role?.Arn !== roleArn) {
+      return fail(check, `role ${roleName} is ${role?.Arn}, not the stack's cerbyRoleArn ${roleArn}: it was replaced, and Cerby holds the old ARN`);
+    }
+    // IAM returns the trust policy URL-encoded.
+    const policy: unknown = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument ?? "{}"));
+    return trustsCerby(policy, principal, workspaceId)
+      ? pass(check, `${roleArn} trusts ${principal} with sts:ExternalId ${workspaceId}`)
+      : fail(
+          check,
+          `${roleArn} no longer lets ${principal} assume it with sts:ExternalId ${workspaceId}, so Cerby cannot use the key; run pulumi up to restore the trust policy`,
+        );
+  } catch (error) {
+    return fail(check, `GetRole ${roleName} failed: ${errorText(error)} (the identity running verify needs iam:GetRole)`);
+  }
+}
+
+async function awsChecks(outputs: Outputs, env: VerifyEnvironment): Promise<CheckLine[]> {
+  const lines = missingOutputs("aws.outputs", outputs, AWS_OUTPUTS);
+  const primaryArn = text(outputs, "kmsKeyArn");
+  const replicaArn = text(outputs, "kmsReplicaKeyArn");
+  const primaryRegion = text(outputs, "kmsPrimaryRegion");
+  const replicaRegion = text(outputs, "kmsReplicaRegion");
+  const roleArn = text(outputs, "cerbyRoleArn");
+  const workspaceId = text(outputs, "cerbyWorkspaceId");
+  const checks: Array<Promise<CheckLine>> = [];
+  if (primaryArn && replicaArn && primaryRegion && replicaRegion) {
+    const keyId = text(outputs, "kmsKeyId");
+    const accountId = text(outputs, "awsAccountId");
+    const arns = { primaryArn, replicaArn, accountId };
+    checks.push(
+      kmsKey("aws.kms-primary", env.kms(primaryRegion), primaryArn, { kind: "PRIMARY", region: primaryRegion, keyId, ...arns }),
+      kmsKey("aws.kms-replica", env.kms(replicaRegion), replicaArn, { kind: "REPLICA", region: replicaRegion, ...arns }),
+    );
+  }
+  if (roleArn && workspaceId && primaryRegion) {
+    const principal = text(outputs, "cerbyPrincipalArn") ?? CERBY_AWS_PRINCIPAL_ARN;
+    checks.push(roleTrust(env.iam(primaryRegion), roleArn, principal, workspaceId));
+  }
+  lines.push(...(await Promise.all(checks)));
+  return lines;
+}
+
+interface RegisteredVault {
+  check: string;
+  id: string;
+  scheme: VaultScheme;
+  /** The stack's "set as default" setting, when it exports it. */
+  expectedDefault?: boolean;
+  defaultOutput: string;
+}
+
+function vaultLine(vault: RegisteredVault, found: VaultRecord | undefined): CheckLine {
+  if (!found) {
+    return fail(vault.check, `Cerby has no vault ${vault.id}: it was removed in Cerby, or cerbyApiUrl points at another workspace; run pulumi refresh`);
+  }
+  const named = `vault "${found.name}" (${found.id})`;
+  if (found.scheme !== vault.scheme) {
+    return fail(vault.check, `${named} has scheme ${found.scheme}, not ${vault.scheme}`);
+  }
+  if (found.state !== "enabled") {
+    return fail(vault.check, `${named} is ${found.state} in Cerby, so nothing new can be encrypted with it; enable it in the Cerby web app`);
+  }
+  if (vault.expectedDefault === undefined) {
+    return pass(vault.check, `${named} is enabled, scheme ${found.scheme}, default ${found.isDefault} (not compared: no ${vault.defaultOutput} output)`);
+  }
+  if (found.isDefault !== vault.expectedDefault) {
+    return warn(
+      vault.check,
+      `${named} is enabled but ${found.isDefault ? "is" : "is not"} the default vault, unlike the stack's setting; run pulumi up to restore it, or change the setting`,
+    );
+  }
+  return pass(vault.check, `${named} is enabled, scheme ${found.scheme}, default ${found.isDefault}`);
+}
+
+async function cerbyChecks(outputs: Outputs, env: VerifyEnvironment, azure: boolean, aws: boolean): Promise<CheckLine[]> {
+  const vaults: RegisteredVault[] = [];
+  const expected = (name: string) => (typeof outputs[name] === "boolean" ? (outputs[name] as boolean) : undefined);
+  const azureVaultId = text(outputs, "cerbyVaultId");
+  if (azure && azureVaultId) {
+    vaults.push({ check: "cerby.azure-vault", id: azureVaultId, scheme: "akv", expectedDefault: expected("cerbyVaultSetAsDefault"), defaultOutput: "cerbyVaultSetAsDefault" });
+  }
+  const awsVaultId = text(outputs, "awsCerbyVaultId");
+  if (aws && awsVaultId) {
+    vaults.push({ check: "cerby.aws-vault", id: awsVaultId, scheme: "kms_byo", expectedDefault: expected("awsCerbyVaultSetAsDefault"), defaultOutput: "awsCerbyVaultSetAsDefault" });
+  }
+  if (vaults.length === 0) {
+    return [];
+  }
+  const baseUrl = text(outputs, "cerbyApiUrl");
+  if (!baseUrl || !env.cerbyApiKey) {
+    const missing = [baseUrl ? "" : "the cerbyApiUrl stack output", env.cerbyApiKey ? "" : "CERBY_API_KEY in the environment"].filter(Boolean);
+    return [fail("cerby.api", `cannot check the Cerby vaults without ${missing.join(" and ")}`)];
+  }
+  try {
+    const listed = await new CerbyClient({ ...env.cerby, baseUrl, apiKey: env.cerbyApiKey }).listVaults();
+    return vaults.map((vault) => vaultLine(vault, listed.find((found) => found.id === vault.id)));
+  } catch (error) {
+    return [fail("cerby.api", `listing the vaults failed: ${errorText(error)}`)];
+  }
+}
+
+/** Runs every check the outputs allow. Never throws for a check's failure; it becomes a line. */
+export async function verify(outputs: unknown, env: VerifyEnvironment): Promise<CheckLine[]> {
+  if (typeof outputs !== "object" || outputs === null || Array.isArray(outputs)) {
+    return [fail("outputs", "the stack outputs must be a JSON object, as pulumi stack output --json prints")];
+  }
+  const record = outputs as Outputs;
+  const azure = AZURE_MARKERS.some((name) => name in record);
+  const aws = AWS_MARKERS.some((name) => name in record);
+  if (!azure && !aws) {
+    return [fail("outputs", "no Azure or AWS integration outputs found; pass the outputs of a deployed cerby-external-keys stack")];
+  }
+  const groups = await Promise.all([
+    azure ? azureChecks(record, env) : [],
+    aws ? awsChecks(record, env) : [],
+    cerbyChecks(record, env, azure, aws),
+  ]);
+  const secrets = [text(record, "clientSecret"), env.cerbyApiKey];
+  // A last guard: no reason, whatever an SDK or a service put in it, carries a secret out.
+  return groups.flat().map((line) => ({ ...line, reason: redact(line.reason, secrets) }));
+}
+
+function summarize(lines: CheckLine[]): Record<CheckStatus, number> {
+  const count = (status: CheckStatus) => lines.filter((line) => line.status === status).length;
+  return { pass: count("pass"), warn: count("warn"), fail: count("fail") };
+}
+
+export function formatLines(lines: CheckLine[]): string {
+  const width = Math.max(...lines.map((line) => line.check.length));
+  const body = lines.map((line) => `${line.status.toUpperCase().padEnd(4)}  ${line.check.padEnd(width)}  ${line.reason}`);
+  const summary = summarize(lines);
+  return [...body, `${summary.pass} passed, ${summary.warn} warned, ${summary.fail} failed`].join("\n") + "\n";
+}
+
+export function formatJson(lines: CheckLine[]): string {
+  const summary = summarize(lines);
+  return JSON.stringify({ ok: summary.fail === 0, summary, checks: lines }, null, 2) + "\n";
+}
+
+const USAGE = `Usage: npm run verify -- --outputs <file|-> [--json] [--azure-timeout-seconds N]
+
+  --outputs FILE|-            stack outputs as JSON: pulumi stack output --json --show-secrets (- reads stdin)
+  --json                      print a JSON report instead of lines
+  --azure-timeout-seconds N   how long Azure access failures are retried (default 60)
+
+The Cerby API key is read from CERBY_API_KEY. Exit status: 0 when no check failed, 1 when one did, 2 on usage errors.
+`;
+
+interface Arguments {
+  outputs: string;
+  json: boolean;
+  azureTimeoutSeconds: number;
+}
+
+function parseArguments(argv: string[]): Arguments | string {
+  const parsed: Partial<Arguments> = { json: false, azureTimeoutSeconds: 60 };
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index];
+    if (argument === "--json") {
+      parsed.json = true;
+    } else if (argument === "--outputs" && index + 1 < argv.length) {
+      parsed.outputs = argv[(index += 1)];
+    } else if (argument === "--azure-timeout-seconds" && /^\d+$/.test(argv[index + 1] ?? "")) {
+      parsed.azureTimeoutSeconds = Number(argv[(index += 1)]);
+    } else {
+      return `unexpected argument ${JSON.stringify(argument)}`;
+    }
+  }
+  return parsed.outputs === undefined ? "--outputs is required" : (parsed as Arguments);
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) {
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export interface VerifyIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  env: Record<string, string | undefined>;
+}
+
+/** The command line: returns the exit status. `overrides` let tests point the clients at fakes. */
+export async function main(argv: string[], io: VerifyIo, overrides: Partial<VerifyEnvironment> = {}): Promise<number> {
+  const args = parseArguments(argv);
+  if (typeof args === "string") {
+    io.stderr.write(`verify: ${args}\n\n${USAGE}`);
+    return 2;
+  }
+  const report = (lines: CheckLine[]) => {
+    io.stdout.write(args.json ? formatJson(lines) : formatLines(lines));
+    return lines.some((line) => line.status === "fail") ? 1 : 0;
+  };
+
+  let source: string;
+  try {
+    source = args.outputs === "-" ? await readAll(io.stdin) : await readFile(args.outputs, "utf8");
+  } catch (error) {
+    return report([fail("outputs", `cannot read ${args.outputs}: ${(error as NodeJS.ErrnoException).code ?? errorText(error)}`)]);
+  }
+  let outputs: unknown;
+  try {
+    outputs = JSON.parse(source);
+  } catch {
+    // JSON.parse's message quotes the input, which holds the client secret: say only what went wrong.
+    return report([fail("outputs", "the stack outputs are not valid JSON; produce them with pulumi stack output --json --show-secrets")]);
+  }
+
+  const env: VerifyEnvironment = {
+    now: new Date(),
+    cerbyApiKey: io.env.CERBY_API_KEY,
+    kms: (region) => new KMSClient({ region }),
+    iam: (region) => new IAMClient({ region }),
+    ...overrides,
+    azure: {
+      timeoutMs: args.azureTimeoutSeconds * 1000,
+      // Progress goes to stderr so that --json output stays parseable; the preflight redacts it.
+      log: (message) => io.stderr.write(`${message}\n`),
+      ...overrides.azure,
+    },
+  };
+  return report(await verify(outputs, env));
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      process.stderr.write(`verify: ${error instanceof Error ? error.name : "error"}; no report was produced\n`);
+      process.exitCode = 2;
+    },
+  );
+}

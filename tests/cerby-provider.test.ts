@@ -1,0 +1,650 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ClientTuning } from "../components/cerby/client";
+import { CerbyApiError } from "../components/cerby/errors";
+import { CerbyVaultInputs, CerbyVaultOutputs, CerbyVaultProvider, ProviderLog } from "../components/cerby/provider";
+import { CerbyEmulator, Fault, RecordedRequest } from "./support/cerby-emulator";
+
+const API_KEY = "cerby-provider-key-4e8b1f0c2d";
+const CLIENT_SECRET = "entra-secret-Zx8~Qp2_first";
+const ROTATED_SECRET = "entra-secret-Lm5~Rt9_rotated";
+const FAST: ClientTuning = { timeoutMs: 250, maxAttempts: 4, maxElapsedMs: 2_000, baseDelayMs: 10, maxDelayMs: 40 };
+const UNKNOWN = pulumi.runtime.unknownValue;
+
+/** Every message a provider logged and every error it threw in this file, scanned for secrets at the end. */
+const logged: string[] = [];
+const thrown: Error[] = [];
+
+let emulator: CerbyEmulator;
+
+beforeEach(async () => {
+  emulator = await CerbyEmulator.start({
+    keys: { [API_KEY]: { role: "admin", scopes: ["vaults:read", "vaults:write"] } },
+    withLocalVault: true,
+  });
+});
+
+afterEach(async () => {
+  await emulator.stop();
+});
+
+interface Logs extends ProviderLog {
+  infos: string[];
+  warns: string[];
+}
+
+function recordingLog(): Logs {
+  const infos: string[] = [];
+  const warns: string[] = [];
+  return {
+    infos,
+    warns,
+    info: (message) => {
+      infos.push(message);
+      logged.push(message);
+    },
+    warn: (message) => {
+      warns.push(message);
+      logged.push(message);
+    },
+  };
+}
+
+function configRequest(values: Record<string, string>): pulumi.dynamic.ConfigureRequest {
+  // These tests are about Cerby; the Azure preflight is off here and tested in tests/preflight-provider.test.ts.
+  const all: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "false", ...values };
+  return {
+    config: {
+      get: (key) => all[key],
+      require: (key) => all[key],
+    },
+  };
+}
+
+async function provider(tuning: ClientTuning = {}, apiKey = API_KEY): Promise<{ provider: CerbyVaultProvider; log: Logs }> {
+  const log = recordingLog();
+  const instance = new CerbyVaultProvider({ client: { ...FAST, ...tuning }, log });
+  await instance.configure(configRequest({ "cerby-external-keys:cerbyApiKey": apiKey }));
+  return { provider: instance, log };
+}
+
+function akvInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {
+  return {
+    workspace: "acme",
+    apiUrl: emulator.url,
+    name: "Azure Key Vault",
+    scheme: "akv",
+    setAsDefault: false,
+    onDelete: "retain",
+    akv: {
+      clientId: "11111111-1111-1111-1111-111111111111",
+      tenantId: "22222222-2222-2222-2222-222222222222",
+      clientSecret: CLIENT_SECRET,
+      vaultUrl: "https://kv-cerby-abc123.vault.azure.net/",
+      keyName: "cerby-external-key",
+    },
+    ...overrides,
+  };
+}
+
+function kmsInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {
+  return {
+    workspace: "acme",
+    apiUrl: emulator.url,
+    name: "AWS KMS",
+    scheme: "kms_byo",
+    setAsDefault: false,
+    onDelete: "retain",
+    kmsByo: {
+      awsAccountId: "123456789012",
+      kmsKeyId: "mrk-0123456789abcdef0123456789abcdef",
+      roleArn: "arn:aws:iam::123456789012:role/cerby-kms-byo-key-access",
+    },
+    ...overrides,
+  };
+}
+
+function calls(requests: RecordedRequest[] = emulator.requests): string[] {
+  return requests.map((request) => `${request.method} ${request.path}${request.fault ? ` (${request.fault})` : ""}`);
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    thrown.push(error as Error);
+    return error as Error;
+  }
+  throw new Error("expected a failure");
+}
+
+/** Creates a vault through the provider and forgets the requests it took. */
+async function created(inputs: CerbyVaultInputs): Promise<{ id: string; outs: CerbyVaultOutputs }> {
+  const { provider: instance } = await provider();
+  const result = await instance.create(inputs);
+  emulator.requests.length = 0;
+  return { id: result.id, outs: result.outs as CerbyVaultOutputs };
+}
+
+afterAll(() => {
+  expect(logged.length).toBeGreaterThan(5);
+  expect(thrown.length).toBeGreaterThan(5);
+  const texts = [...logged, ...thrown.flatMap((error) => [error.message, error.stack ?? ""])];
+  for (const text of texts) {
+    for (const secret of [API_KEY, CLIENT_SECRET, ROTATED_SECRET]) {
+      expect(text).not.toContain(secret);
+    }
+  }
+});
+
+describe("configure", () => {
+  const savedKey = process.env.CERBY_API_KEY;
+  const savedUrl = process.env.CERBY_API_URL;
+  afterEach(() => {
+    process.env.CERBY_API_KEY = savedKey;
+    process.env.CERBY_API_URL = savedUrl;
+    if (savedKey === undefined) delete process.env.CERBY_API_KEY;
+    if (savedUrl === undefined) delete process.env.CERBY_API_URL;
+  });
+
+  test("reads the API key and URL from stack config", async () => {
+    const instance = new CerbyVaultProvider({ client: FAST, log: recordingLog() });
+    await instance.configure(
+      configRequest({ "cerby-external-keys:cerbyApiKey": API_KEY, "cerby-external-keys:cerbyApiUrl": emulator.url }),
+    );
+    await instance.create(akvInputs({ apiUrl: undefined }));
+    expect(calls()).toEqual(["GET /vaults", "POST /vaults"]);
+  });
+
+  test("falls back to CERBY_API_KEY and CERBY_API_URL", async () => {
+    process.env.CERBY_API_KEY = API_KEY;
+    process.env.CERBY_API_URL = emulator.url;
+    const instance = new CerbyVaultProvider({ client: FAST, log: recordingLog() });
+    await instance.configure(configRequest({}));
+    await instance.create(akvInputs({ apiUrl: undefined }));
+    expect(calls()).toEqual(["GET /vaults", "POST /vaults"]);
+  });
+
+  test("stack config wins over the environment", async () => {
+    process.env.CERBY_API_KEY = "some-other-key-000000";
+    const { provider: instance } = await provider();
+    await instance.create(akvInputs());
+    expect(emulator.allVaults()).toHaveLength(2);
+  });
+
+  test("without a key, the error names both the config key and the environment variable", async () => {
+    delete process.env.CERBY_API_KEY;
+    const instance = new CerbyVaultProvider({ client: FAST, log: recordingLog() });
+    await instance.configure(configRequest({}));
+    const error = await failure(instance.create(akvInputs()));
+    expect(error.name).toBe("CerbyConfigError");
+    expect(error.message).toContain("cerby-external-keys:cerbyApiKey");
+    expect(error.message).toContain("pulumi config set --secret cerbyApiKey");
+    expect(error.message).toContain("CERBY_API_KEY");
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  test("check, diff and a retaining delete need no key and make no request", async () => {
+    delete process.env.CERBY_API_KEY;
+    const instance = new CerbyVaultProvider({ log: recordingLog() });
+    await instance.configure(configRequest({}));
+    const inputs = akvInputs();
+    expect((await instance.check({}, { ...inputs })).failures).toEqual([]);
+    const olds: CerbyVaultOutputs = { ...inputs, vaultId: "v-1", state: "enabled", isDefault: false };
+    expect((await instance.diff("v-1", olds, { ...inputs, name: "New name" })).changes).toBe(true);
+    await instance.delete("v-1", olds);
+    expect(emulator.requests).toHaveLength(0);
+  });
+});
+
+describe("check", () => {
+  test("accepts valid akv and kms_byo inputs and fills in the defaults", async () => {
+    const { provider: instance } = await provider();
+    const { setAsDefault, onDelete, ...bare } = akvInputs();
+    expect([setAsDefault, onDelete]).toEqual([false, "retain"]);
+    const akv = await instance.check({}, bare);
+    expect(akv.failures).toEqual([]);
+    expect(akv.inputs).toMatchObject({ setAsDefault: false, onDelete: "retain", scheme: "akv" });
+    expect((await instance.check({}, { ...kmsInputs() })).failures).toEqual([]);
+  });
+
+  test("reports one failure per bad property, without quoting the client secret", async () => {
+    const { provider: instance } = await provider();
+    const result = await instance.check(
+      {},
+      {
+        workspace: "Acme Corp",
+        apiUrl: "http://cerby.example.com/api/v1",
+        name: " ",
+        scheme: "akv",
+        setAsDefault: "yes",
+        onDelete: "delete",
+        akv: { clientId: "not-a-guid", tenantId: "x", clientSecret: "", vaultUrl: "https://example.com", keyName: "bad_name" },
+        kmsByo: kmsInputs().kmsByo,
+      },
+    );
+    expect(result.failures?.map((failure) => failure.property).sort()).toEqual(
+      [
+        "workspace",
+        "apiUrl",
+        "name",
+        "setAsDefault",
+        "onDelete",
+        "akv.clientId",
+        "akv.tenantId",
+        "akv.clientSecret",
+        "akv.vaultUrl",
+        "akv.keyName",
+        "kmsByo",
+      ].sort(),
+    );
+    const reasons = Object.fromEntries(result.failures!.map((failure) => [failure.property, failure.reason]));
+    expect(reasons.apiUrl).toContain("https://");
+    expect(reasons["akv.clientId"]).toContain("GUID");
+    expect(reasons["akv.vaultUrl"]).toContain("vault.azure.net");
+  });
+
+  test("refuses an unknown scheme, a missing scheme block and a KMS key or role in another account", async () => {
+    const { provider: instance } = await provider();
+    const scheme = await instance.check({}, { ...akvInputs(), scheme: "gcp" });
+    expect(scheme.failures?.map((failure) => failure.property)).toEqual(["scheme"]);
+    const missing = await instance.check({}, { ...akvInputs(), akv: undefined });
+    expect(missing.failures?.map((failure) => failure.property)).toEqual(["akv"]);
+    const accounts = await instance.check(
+      {},
+      {
+        ...kmsInputs(),
+        kmsByo: {
+          awsAccountId: "123456789012",
+          kmsKeyId: "arn:aws:kms:us-east-2:210987654321:key/mrk-0123456789abcdef0123456789abcdef",
+          roleArn: "arn:aws:iam::210987654321:role/cerby",
+        },
+      },
+    );
+    expect(accounts.failures?.map((failure) => failure.property)).toEqual(["kmsByo.kmsKeyId", "kmsByo.roleArn"]);
+    expect(accounts.failures?.[0].reason).toContain("210987654321");
+  });
+
+  test('refuses onDelete "disable" for an AWS KMS vault, which Cerby cannot disable', async () => {
+    const { provider: instance } = await provider();
+    const result = await instance.check({}, { ...kmsInputs(), onDelete: "disable" });
+    expect(result.failures).toEqual([{ property: "onDelete", reason: expect.stringContaining("cannot disable AWS KMS vaults") }]);
+  });
+
+  test("skips values that are unknown during a preview", async () => {
+    const { provider: instance } = await provider();
+    const result = await instance.check({}, { ...akvInputs(), name: UNKNOWN, akv: { ...akvInputs().akv, vaultUrl: UNKNOWN } });
+    expect(result.failures).toEqual([]);
+    const whole = await instance.check({}, { ...akvInputs(), akv: UNKNOWN });
+    expect(whole.failures).toEqual([]);
+  });
+});
+
+describe("diff", () => {
+  const base = (): CerbyVaultOutputs => ({ ...akvInputs(), vaultId: "v-1", state: "enabled", isDefault: false });
+  const baseKms = (): CerbyVaultOutputs => ({ ...kmsInputs(), vaultId: "v-2", state: "enabled", isDefault: false });
+
+  test("no change, no update", async () => {
+    const { provider: instance } = await provider();
+    const olds = base();
+    expect(await instance.diff("v-1", olds, akvInputs())).toMatchObject({ changes: false, replaces: [] });
+  });
+
+  test.each<[string, (inputs: CerbyVaultInputs) => CerbyVaultInputs]>([
+    ["name", (inputs) => ({ ...inputs, name: "Renamed" })],
+    ["setAsDefault", (inputs) => ({ ...inputs, setAsDefault: true })],
+    ["onDelete", (inputs) => ({ ...inputs, onDelete: "disable" })],
+    ["akv.clientSecret", (inputs) => ({ ...inputs, akv: { ...inputs.akv!, clientSecret: ROTATED_SECRET } })],
+  ])("%s: updated in place", async (_field, change) => {
+    const { provider: instance } = await provider();
+    const result = await instance.diff("v-1", base(), change(akvInputs()));
+    expect(result).toMatchObject({ changes: true, replaces: [] });
+  });
+
+  test.each<[string, () => [CerbyVaultOutputs, CerbyVaultInputs]]>([
+    ["scheme", () => [base(), { ...akvInputs(), scheme: "kms_byo" }]],
+    ["workspace/apiUrl", () => [base(), { ...akvInputs(), apiUrl: "https://other.cerby.com/api/v1" }]],
+    ["workspace/apiUrl", () => [{ ...base(), apiUrl: undefined }, { ...akvInputs(), apiUrl: undefined, workspace: "other" }]],
+    ["akv.clientId", () => [base(), { ...akvInputs(), akv: { ...akvInputs().akv!, clientId: "33333333-3333-3333-3333-333333333333" } }]],
+    ["akv.tenantId", () => [base(), { ...akvInputs(), akv: { ...akvInputs().akv!, tenantId: "33333333-3333-3333-3333-333333333333" } }]],
+    ["akv.vaultUrl", () => [base(), { ...akvInputs(), akv: { ...akvInputs().akv!, vaultUrl: "https://kv-other.vault.azure.net/" } }]],
+    ["akv.keyName", () => [base(), { ...akvInputs(), akv: { ...akvInputs().akv!, keyName: "another-key" } }]],
+    ["kmsByo.awsAccountId", () => [baseKms(), { ...kmsInputs(), kmsByo: { ...kmsInputs().kmsByo!, awsAccountId: "210987654321" } }]],
+    ["kmsByo.kmsKeyId", () => [baseKms(), { ...kmsInputs(), kmsByo: { ...kmsInputs().kmsByo!, kmsKeyId: "mrk-fedcba9876543210fedcba9876543210" } }]],
+    ["kmsByo.roleArn", () => [baseKms(), { ...kmsInputs(), kmsByo: { ...kmsInputs().kmsByo!, roleArn: "arn:aws:iam::123456789012:role/other" } }]],
+  ])("%s: refused, with the re-keying explanation and the migration", async (field, make) => {
+    const { provider: instance } = await provider();
+    const [olds, news] = make();
+    const error = await failure(instance.diff(olds.vaultId, olds, news));
+    expect(error.name).toBe("CerbyConfigError");
+    expect(error.message).toContain(`Cannot change ${field} of Cerby vault`);
+    expect(error.message).toContain("Cerby cannot re-key a vault");
+    expect(error.message).toContain("register it in Cerby as a new vault, move the accounts and secrets to it");
+    expect(error.message).toContain("disable the old vault");
+  });
+
+  test("an explicit default API URL is the same workspace, not a change", async () => {
+    const { provider: instance } = await provider();
+    const olds: CerbyVaultOutputs = { ...base(), apiUrl: undefined };
+    const news = { ...akvInputs(), apiUrl: "https://acme.cerby.com/api/v1/" };
+    expect((await instance.diff("v-1", olds, news)).changes).toBe(false);
+  });
+
+  test("a refused field that is unknown in a preview is not refused yet, but reported as a change", async () => {
+    const { provider: instance } = await provider();
+    const news = { ...akvInputs(), akv: { ...akvInputs().akv!, vaultUrl: UNKNOWN } };
+    expect((await instance.diff("v-1", base(), news)).changes).toBe(true);
+  });
+
+  test("compares the default flag with what Cerby last reported, so drift is corrected", async () => {
+    const { provider: instance } = await provider();
+    expect((await instance.diff("v-1", { ...base(), isDefault: true }, akvInputs())).changes).toBe(true);
+  });
+
+  test("makes no request", async () => {
+    const { provider: instance } = await provider();
+    await instance.diff("v-1", base(), { ...akvInputs(), name: "x" });
+    expect(emulator.requests).toHaveLength(0);
+  });
+});
+
+describe("create", () => {
+  test("lists the vaults, then POSTs the new one; outputs carry Cerby's ID and state", async () => {
+    const { provider: instance } = await provider();
+    const result = await instance.create(akvInputs({ setAsDefault: true }));
+    expect(calls()).toEqual(["GET /vaults", "POST /vaults"]);
+    expect(emulator.requests[0].query).toEqual({ "page[number]": "1", "page[size]": "100" });
+    const stored = emulator.allVaults().filter((vault) => vault.scheme === "akv");
+    expect(stored).toHaveLength(1);
+    expect(stored[0].configuration.clientSecret).toBe(CLIENT_SECRET);
+    expect(result.id).toBe(stored[0].id);
+    expect(result.outs).toMatchObject({ vaultId: stored[0].id, name: "Azure Key Vault", state: "enabled", isDefault: true, scheme: "akv" });
+    expect(emulator.allVaults().find((vault) => vault.scheme === "local_encryption_key")?.isDefault).toBe(false);
+  });
+
+  test("creates an AWS KMS vault with its three values", async () => {
+    const { provider: instance } = await provider();
+    await instance.create(kmsInputs());
+    expect(calls()).toEqual(["GET /vaults", "POST /vaults"]);
+    expect(emulator.allVaults().find((vault) => vault.scheme === "kms_byo")?.configuration).toEqual(kmsInputs().kmsByo);
+  });
+
+  test("adopts a vault of the same scheme and name instead of failing, and sends the client secret", async () => {
+    const existing = emulator.seed({ name: "Azure Key Vault", scheme: "akv", configuration: { clientSecret: "old-secret-value" } });
+    const { provider: instance, log } = await provider();
+    const result = await instance.create(akvInputs());
+    expect(result.id).toBe(existing.id);
+    expect(calls()).toEqual(["GET /vaults", `PATCH /vaults/${existing.id}`]);
+    expect(emulator.requests[1].body).toEqual({
+      data: { type: "vault", id: existing.id, attributes: { configuration: { clientSecret: CLIENT_SECRET } } },
+    });
+    expect(log.infos.join("\n")).toContain(`Adopting the existing Cerby vault "Azure Key Vault" (id ${existing.id}, scheme akv)`);
+  });
+
+  test("a vault of the scheme under another name fails with its ID, name and how to adopt it (409)", async () => {
+    const existing = emulator.seed({ name: "Legacy Azure", scheme: "akv" });
+    const { provider: instance } = await provider();
+    const error = await failure(instance.create(akvInputs()));
+    expect(error.name).toBe("CerbyVaultConflictError");
+    expect(error.message).toContain(`"Legacy Azure" (id ${existing.id}, scheme akv)`);
+    expect(error.message).toContain('pulumi config set cerbyAzureVaultName "Legacy Azure"');
+    expect(error.message).toContain("adopted, not re-created");
+    expect(calls()).toEqual(["GET /vaults"]);
+  });
+
+  test("a 409 from a vault created between the list and the POST is explained the same way", async () => {
+    let raced = false;
+    const racing = new CerbyVaultProvider({
+      log: recordingLog(),
+      client: {
+        ...FAST,
+        fetch: async (input, init) => {
+          if (init?.method === "POST" && !raced) {
+            raced = true;
+            emulator.seed({ name: "Someone else's", scheme: "akv" });
+          }
+          return fetch(input, init);
+        },
+      },
+    });
+    await racing.configure(configRequest({ "cerby-external-keys:cerbyApiKey": API_KEY }));
+    const error = await failure(racing.create(akvInputs()));
+    expect(error.name).toBe("CerbyVaultConflictError");
+    expect(error.message).toContain("\"Someone else's\"");
+    expect(calls()).toEqual(["GET /vaults", "POST /vaults", "GET /vaults"]);
+  });
+
+  test("a lost response (committed, then dropped) ends with exactly ONE vault, adopted on the retry", async () => {
+    emulator.inject({ method: "POST", path: "/vaults", fault: { kind: "commit-then-drop" } });
+    const { provider: instance } = await provider();
+    const result = await instance.create(akvInputs());
+    const vaults = emulator.allVaults().filter((vault) => vault.scheme === "akv");
+    expect(vaults).toHaveLength(1);
+    expect(result.id).toBe(vaults[0].id);
+    expect(calls()).toEqual([
+      "GET /vaults",
+      "POST /vaults (commit-then-drop)",
+      "POST /vaults",
+      "GET /vaults",
+      `PATCH /vaults/${vaults[0].id}`,
+    ]);
+  });
+
+  test("a retry of a whole create after a lost response (the engine's retry) also ends with one vault", async () => {
+    emulator.inject(
+      ...Array.from({ length: 4 }, (_, index) => ({
+        method: "POST",
+        path: "/vaults",
+        fault: (index === 0 ? { kind: "commit-then-drop" } : { kind: "reset" }) as Fault,
+      })),
+    );
+    const { provider: instance } = await provider();
+    const error = await failure(instance.create(akvInputs()));
+    expect(error.name).toBe("CerbyNetworkError");
+    const again = await instance.create(akvInputs());
+    const vaults = emulator.allVaults().filter((vault) => vault.scheme === "akv");
+    expect(vaults).toHaveLength(1);
+    expect(again.id).toBe(vaults[0].id);
+  });
+
+  const faults: [string, Fault][] = [
+    ["429 without Retry-After", { kind: "status", status: 429 }],
+    ["429 with Retry-After: 0", { kind: "status", status: 429, retryAfter: "0" }],
+    ["500", { kind: "status", status: 500 }],
+    ["502", { kind: "status", status: 502 }],
+    ["503", { kind: "status", status: 503 }],
+    ["a hang past the client timeout", { kind: "hang" }],
+    ["a reset connection", { kind: "reset" }],
+    ["malformed JSON", { kind: "malformed" }],
+  ];
+
+  test.each(faults)("a create whose list and POST each meet %s once succeeds with one vault", async (_name, fault) => {
+    emulator.inject({ method: "GET", path: "/vaults", fault }, { method: "POST", path: "/vaults", fault });
+    const { provider: instance } = await provider();
+    const result = await instance.create(akvInputs());
+    const vaults = emulator.allVaults().filter((vault) => vault.scheme === "akv");
+    expect(vaults).toHaveLength(1);
+    expect(result.id).toBe(vaults[0].id);
+    expect(emulator.pendingFaults()).toBe(0);
+  });
+
+  test.each(faults)("a create that meets %s every time fails clearly within the bound and creates nothing", async (_name, fault) => {
+    emulator.inject(...Array.from({ length: 12 }, () => ({ fault })));
+    const { provider: instance } = await provider({ maxElapsedMs: 800 });
+    const start = performance.now();
+    const error = await failure(instance.create(akvInputs()));
+    expect(performance.now() - start).toBeLessThan(1_300);
+    expect(error.message).toMatch(/failed.*\(after \d+ attempts?/);
+    expect(error.message).toMatch(/retry|run the command again|check/i);
+    expect(emulator.allVaults().filter((vault) => vault.scheme === "akv")).toHaveLength(0);
+  });
+
+  test("meets 503, 503, then 429 with Retry-After: 1, and succeeds after about a second", async () => {
+    emulator.inject(
+      { method: "POST", fault: { kind: "status", status: 503 } },
+      { method: "POST", fault: { kind: "status", status: 503 } },
+      { method: "POST", fault: { kind: "status", status: 429, retryAfter: "1" } },
+    );
+    const { provider: instance } = await provider();
+    const start = performance.now();
+    await instance.create(akvInputs());
+    const elapsed = performance.now() - start;
+    expect(elapsed).toBeGreaterThanOrEqual(990);
+    expect(elapsed).toBeLessThan(1_500);
+    expect(calls()).toEqual(["GET /vaults", "POST /vaults (status)", "POST /vaults (status)", "POST /vaults (status)", "POST /vaults"]);
+  });
+
+  test("401 and 403 through the provider say what to do", async () => {
+    const { provider: unauthorized } = await provider({}, "not-a-valid-key-000000");
+    const expired = await failure(unauthorized.create(akvInputs()));
+    expect((expired as CerbyApiError).status).toBe(401);
+    expect(expired.message).toContain("pulumi config set --secret cerbyApiKey");
+    emulator.addKey("member-key-1234567890", { role: "member", scopes: ["vaults:read", "vaults:write"] });
+    const { provider: member } = await provider({}, "member-key-1234567890");
+    const forbidden = await failure(member.create(akvInputs()));
+    expect((forbidden as CerbyApiError).status).toBe(403);
+    expect(forbidden.message).toContain("Owner, Super Admin or Admin");
+  });
+});
+
+describe("read", () => {
+  test("refreshes with one list request and reports no drift when nothing changed", async () => {
+    const { id, outs } = await created(akvInputs());
+    const { provider: instance, log } = await provider();
+    const result = await instance.read(id, outs);
+    expect(calls()).toEqual(["GET /vaults"]);
+    expect(result).toEqual({ id, props: outs });
+    expect(log.warns).toEqual([]);
+  });
+
+  test("reports drift: disabled, renamed, no longer default", async () => {
+    const { id, outs } = await created(akvInputs({ setAsDefault: true }));
+    emulator.modify(id, { state: "disabled", name: "Renamed by hand", isDefault: false });
+    const { provider: instance, log } = await provider();
+    const result = await instance.read(id, outs);
+    expect(result.props).toMatchObject({ state: "disabled", name: "Renamed by hand", isDefault: false, setAsDefault: true });
+    const warnings = log.warns.join("\n");
+    expect(warnings).toContain("is disabled in Cerby");
+    expect(warnings).toContain('was renamed in Cerby (it was "Azure Key Vault")');
+    expect(warnings).toContain("is no longer the default vault");
+  });
+
+  test("adopts by ID from the workspace alone", async () => {
+    const existing = emulator.seed({ name: "Made by hand", scheme: "akv", isDefault: true });
+    const { provider: instance } = await provider();
+    const result = await instance.read(existing.id, { workspace: "acme", apiUrl: emulator.url });
+    expect(result.id).toBe(existing.id);
+    expect(result.props).toMatchObject({ vaultId: existing.id, name: "Made by hand", scheme: "akv", isDefault: true, state: "enabled" });
+  });
+
+  test("a vault gone from Cerby is dropped from state with a warning", async () => {
+    const { provider: instance, log } = await provider();
+    const result = await instance.read("gone-vault", akvInputs() as Partial<CerbyVaultOutputs>);
+    expect(result).toEqual({ id: "" });
+    expect(log.warns.join("\n")).toContain("Cerby vault gone-vault no longer exists");
+  });
+});
+
+describe("update", () => {
+  test("a rename PATCHes only the name", async () => {
+    const { id, outs } = await created(akvInputs());
+    const { provider: instance } = await provider();
+    const result = await instance.update(id, outs, akvInputs({ name: "Renamed" }));
+    expect(calls()).toEqual([`PATCH /vaults/${id}`]);
+    expect(emulator.requests[0].body).toEqual({ data: { type: "vault", id, attributes: { name: "Renamed" } } });
+    expect(result.outs).toMatchObject({ name: "Renamed", vaultId: id });
+  });
+
+  test("the default flag PATCHes only isDefault", async () => {
+    const { id, outs } = await created(akvInputs());
+    const { provider: instance } = await provider();
+    const result = await instance.update(id, outs, akvInputs({ setAsDefault: true }));
+    expect(emulator.requests[0].body).toEqual({ data: { type: "vault", id, attributes: { isDefault: true } } });
+    expect(result.outs).toMatchObject({ isDefault: true, setAsDefault: true });
+  });
+
+  test("a rotated client secret PATCHes only configuration.clientSecret", async () => {
+    const { id, outs } = await created(akvInputs());
+    const { provider: instance } = await provider();
+    const rotated = akvInputs({ akv: { ...akvInputs().akv!, clientSecret: ROTATED_SECRET } });
+    const result = await instance.update(id, outs, rotated);
+    expect(emulator.requests[0].body).toEqual({
+      data: { type: "vault", id, attributes: { configuration: { clientSecret: ROTATED_SECRET } } },
+    });
+    expect(emulator.allVaults().find((vault) => vault.id === id)?.configuration.clientSecret).toBe(ROTATED_SECRET);
+    expect(result.outs?.akv?.clientSecret).toBe(ROTATED_SECRET);
+  });
+
+  test("an onDelete change alone sends nothing to Cerby", async () => {
+    const { id, outs } = await created(akvInputs());
+    const { provider: instance } = await provider();
+    const result = await instance.update(id, outs, akvInputs({ onDelete: "disable" }));
+    expect(emulator.requests).toHaveLength(0);
+    expect(result.outs).toMatchObject({ onDelete: "disable", vaultId: id, state: "enabled" });
+  });
+
+  test("a refused change is refused again at update time, without a request", async () => {
+    const { id, outs } = await created(akvInputs());
+    const { provider: instance } = await provider();
+    const error = await failure(instance.update(id, outs, akvInputs({ akv: { ...akvInputs().akv!, keyName: "new-key" } })));
+    expect(error.message).toContain("Cerby cannot re-key a vault");
+    expect(emulator.requests).toHaveLength(0);
+  });
+});
+
+describe("delete", () => {
+  test("retain (the default) leaves the vault in Cerby, makes no request, and logs its ID", async () => {
+    const { id, outs } = await created(akvInputs());
+    const { provider: instance, log } = await provider();
+    await instance.delete(id, outs);
+    expect(emulator.requests).toHaveLength(0);
+    expect(emulator.allVaults().find((vault) => vault.id === id)?.state).toBe("enabled");
+    expect(log.infos.join("\n")).toContain(`"Azure Key Vault" (id ${id}, scheme akv) is left in place in Cerby`);
+  });
+
+  test("disable PATCHes the state to disabled", async () => {
+    const { id, outs } = await created(akvInputs({ onDelete: "disable" }));
+    const { provider: instance, log } = await provider();
+    await instance.delete(id, outs);
+    expect(calls()).toEqual([`PATCH /vaults/${id}`]);
+    expect(emulator.requests[0].body).toEqual({ data: { type: "vault", id, attributes: { state: "disabled" } } });
+    expect(emulator.allVaults().find((vault) => vault.id === id)?.state).toBe("disabled");
+    expect(log.infos.join("\n")).toContain("Disabled Cerby vault");
+  });
+
+  test("disable is refused for an AWS KMS vault without a request", async () => {
+    const { id, outs } = await created(kmsInputs());
+    const { provider: instance } = await provider();
+    const error = await failure(instance.delete(id, { ...outs, onDelete: "disable" }));
+    expect(error.message).toContain("Cerby cannot disable AWS KMS vaults");
+    expect(emulator.requests).toHaveLength(0);
+  });
+});
+
+describe("secrets", () => {
+  test("a secret Cerby echoes into an error is redacted", async () => {
+    const echoing = await CerbyEmulator.start({
+      keys: { [API_KEY]: { role: "owner", scopes: ["vaults:read", "vaults:write"] } },
+      echoValuesInErrors: true,
+    });
+    try {
+      const { provider: instance } = await provider();
+      const inputs = { ...akvInputs(), apiUrl: echoing.url, akv: { ...akvInputs().akv!, keyName: "" } };
+      const error = await failure(instance.create(inputs));
+      expect((error as CerbyApiError).status).toBe(400);
+      expect(error.message).toContain("[redacted]");
+    } finally {
+      await echoing.stop();
+    }
+  });
+
+  test("the safety net redacts an error from anywhere below a provider method", async () => {
+    emulator.inject({ fault: { kind: "status", status: 503 } });
+    const { provider: instance } = await provider({
+      sleep: async () => {
+        throw new Error(`unexpected failure while holding ${API_KEY} and ${CLIENT_SECRET}`);
+      },
+    });
+    const error = await failure(instance.create(akvInputs()));
+    expect(error.message).toBe("unexpected failure while holding [redacted] and [redacted]");
+  });
+});

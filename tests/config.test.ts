@@ -1,0 +1,206 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { CONFIG_KEYS, ConfigError, parseConfig, type ConfigSource, type StackConfig } from "../components/config";
+
+const VALID: Record<string, string> = {
+  cerbyWorkspace: "acme",
+  clientSecretStartDate: "2026-11-28",
+};
+
+function source(values: Record<string, unknown>, keys?: string[]): ConfigSource {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...VALID, ...values })) {
+    if (value !== undefined) {
+      raw[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  return { get: (key) => raw[key], keys: keys ? () => keys : undefined };
+}
+
+function problemsOf(values: Record<string, unknown>, keys?: string[]): string[] {
+  try {
+    parseConfig(source(values, keys));
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      return error.problems.map((problem) => `${problem.key} ${problem.message}`);
+    }
+    throw error;
+  }
+  return [];
+}
+
+describe("parseConfig accepts good config", () => {
+  test("the smallest config gives the documented defaults", () => {
+    const config: StackConfig = parseConfig(source({}));
+    expect(config.cerby).toEqual({ workspace: "acme", apiUrl: undefined });
+    expect(config.azure).toEqual({
+      tenantId: undefined,
+      subscriptionId: undefined,
+      location: "eastus",
+      resourceGroupName: "rg-cerby-external-keys",
+      createResourceGroup: true,
+      keyVaultName: undefined,
+      keyVaultSku: "standard",
+      softDeleteRetentionDays: 90,
+      purgeProtection: true,
+      deleteLock: true,
+      networkDefaultAction: "Allow",
+      networkAllowedIpRanges: [],
+      keyName: "cerby-external-key",
+      keyType: "RSA",
+      keySize: 4096,
+      applicationName: "cerby-external-keys",
+      servicePrincipalRole: "crypto-user",
+      roleScope: "key",
+      clientSecretStartDate: "2026-11-28",
+      clientSecretLifetimeDays: 180,
+      grantDeployerAccess: true,
+      rolePropagationWaitSeconds: 60,
+      cerbyVaultName: "Azure Key Vault",
+      cerbyVaultSetAsDefault: false,
+      cerbyVaultOnDelete: "retain",
+      tags: {},
+    });
+  });
+
+  test("choices are matched without regard to case and come back in their canonical spelling", () => {
+    const azure = parseConfig(source({ keyVaultSku: "Premium", keyType: "rsa-hsm", networkDefaultAction: "deny", networkAllowedIpRanges: ["10.0.0.0/8"] })).azure!;
+    expect([azure.keyVaultSku, azure.keyType, azure.networkDefaultAction]).toEqual(["premium", "RSA-HSM", "Deny"]);
+  });
+
+  test("empty strings count as unset, as `pulumi config set key \"\"` leaves them", () => {
+    expect(parseConfig(source({ keyVaultName: "", azureTenantId: "" })).azure).toMatchObject({ keyVaultName: undefined, tenantId: undefined });
+  });
+
+  test("numeric and boolean tag values are kept as strings", () => {
+    expect(parseConfig(source({ tags: { costCenter: 1234, shared: true } })).azure!.tags).toEqual({ costCenter: "1234", shared: "true" });
+  });
+
+  test("azureEnabled false skips every Azure key", () => {
+    expect(parseConfig(source({ azureEnabled: "false", keyVaultName: "x" })).azure).toBeUndefined();
+  });
+});
+
+// Each row: the bad config, and a pattern the one resulting problem must match (key first).
+const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
+  ["missing workspace", { cerbyWorkspace: undefined }, /^cerbyWorkspace is required: .*pulumi config set cerbyWorkspace acme/],
+  ["workspace with a dot", { cerbyWorkspace: "acme.cerby.com" }, /^cerbyWorkspace "acme\.cerby\.com" must be the workspace's subdomain/],
+  ["workspace in capitals", { cerbyWorkspace: "ACME" }, /^cerbyWorkspace "ACME" must be the workspace's subdomain/],
+  ["API URL over plain http", { cerbyApiUrl: "http://acme.cerby.com/api/v1" }, /^cerbyApiUrl "http:\/\/acme\.cerby\.com\/api\/v1" must use https:\/\//],
+  ["API URL that is not a URL", { cerbyApiUrl: "acme.cerby.com" }, /^cerbyApiUrl "acme\.cerby\.com" is not a URL/],
+  ["API URL with credentials", { cerbyApiUrl: "https://user:pw@acme.cerby.com/api/v1" }, /^cerbyApiUrl .* must not carry credentials/],
+  ["tenant that is not a GUID", { azureTenantId: "contoso.onmicrosoft.com" }, /^azureTenantId "contoso\.onmicrosoft\.com" must be a GUID/],
+  ["subscription that is not a GUID", { azureSubscriptionId: "1234" }, /^azureSubscriptionId "1234" must be a GUID/],
+  ["location with spaces", { azureLocation: "East US" }, /^azureLocation "East US" must be an Azure region name/],
+  ["resource group ending in a period", { resourceGroupName: "rg." }, /^resourceGroupName "rg\." must be 1–90 letters/],
+  ["createResourceGroup not a boolean", { createResourceGroup: "yes" }, /^createResourceGroup "yes" is not a boolean; use true or false/],
+  ["vault name too short", { keyVaultName: "kv" }, /^keyVaultName "kv" is 2 characters; a Key Vault name must be 3–24 characters/],
+  ["vault name too long", { keyVaultName: "kv-cerby-far-too-long-name" }, /^keyVaultName ".*" is 26 characters/],
+  ["vault name starting with a digit", { keyVaultName: "1kv-cerby" }, /^keyVaultName "1kv-cerby" must start with a letter/],
+  ["vault name ending with a hyphen", { keyVaultName: "kv-cerby-" }, /^keyVaultName "kv-cerby-" must end with a letter or a digit/],
+  ["vault name with a double hyphen", { keyVaultName: "kv--cerby" }, /^keyVaultName "kv--cerby" must not contain two hyphens in a row/],
+  ["vault name with an underscore", { keyVaultName: "kv_cerby" }, /^keyVaultName "kv_cerby" may contain only letters, digits and hyphens/],
+  ["unknown SKU", { keyVaultSku: "basic" }, /^keyVaultSku "basic" is not allowed; use one of: standard, premium/],
+  ["retention below 7", { softDeleteRetentionDays: 6 }, /^softDeleteRetentionDays 6 is out of range; use a number from 7 to 90/],
+  ["retention above 90", { softDeleteRetentionDays: 91 }, /^softDeleteRetentionDays 91 is out of range/],
+  ["retention not a number", { softDeleteRetentionDays: "ninety" }, /^softDeleteRetentionDays "ninety" is not a whole number/],
+  ["purgeProtection not a boolean", { purgeProtection: "on" }, /^purgeProtection "on" is not a boolean/],
+  ["key name with a space", { keyName: "cerby key" }, /^keyName "cerby key" may contain only letters, digits and hyphens/],
+  ["key name too long", { keyName: "k".repeat(128) }, /^keyName "k+" is 128 characters; a key name must be 1–127 characters/],
+  ["EC key type", { keyType: "EC" }, /^keyType "EC" is not allowed; use one of: RSA, RSA-HSM/],
+  ["RSA-HSM on a standard vault", { keyType: "RSA-HSM" }, /^keyType "RSA-HSM" needs keyVaultSku premium/],
+  ["2048-bit key", { keySize: 2048 }, /^keySize 2048 is not supported; Cerby accepts only 4096-bit RSA keys/],
+  ["unknown role", { servicePrincipalRole: "owner" }, /^servicePrincipalRole "owner" is not allowed; use one of: crypto-user, crypto-officer, administrator/],
+  ["unknown role scope", { roleScope: "subscription" }, /^roleScope "subscription" is not allowed; use one of: key, vault/],
+  ["secret lifetime of 0 days", { clientSecretLifetimeDays: 0 }, /^clientSecretLifetimeDays 0 is out of range; use a number from 1 to 730/],
+  ["secret lifetime above two years", { clientSecretLifetimeDays: 731 }, /^clientSecretLifetimeDays 731 is out of range/],
+  ["missing secret start date", { clientSecretStartDate: undefined }, /^clientSecretStartDate is required: .*pulumi config set clientSecretStartDate 2026-11-28/],
+  ["secret start date in another format", { clientSecretStartDate: "28/11/2026" }, /^clientSecretStartDate "28\/11\/2026" must be a date written YYYY-MM-DD/],
+  ["secret start date that does not exist", { clientSecretStartDate: "2026-02-30" }, /^clientSecretStartDate "2026-02-30" is not a calendar date/],
+  ["unknown firewall action", { networkDefaultAction: "Block" }, /^networkDefaultAction "Block" is not allowed; use one of: Allow, Deny/],
+  ["Deny with no allowed ranges", { networkDefaultAction: "Deny" }, /^networkAllowedIpRanges is empty while networkDefaultAction is Deny/],
+  ["allowed range that is not an address", { networkAllowedIpRanges: ["office"] }, /^networkAllowedIpRanges item "office" must be an IPv4 address or CIDR range/],
+  ["allowed range with a bad prefix", { networkAllowedIpRanges: ["10.0.0.0/33"] }, /^networkAllowedIpRanges item "10\.0\.0\.0\/33" has a prefix length above 32/],
+  ["allowed ranges not a list", { networkAllowedIpRanges: "10.0.0.0/8" }, /^networkAllowedIpRanges "10\.0\.0\.0\/8" is not a list of strings/],
+  ["tags as a list", { tags: ["a", "b"] }, /^tags must be a map of strings/],
+  ["tag holding an object", { tags: { team: { name: "x" } } }, /^tags entry "team" must be a string, not object/],
+  ["tag name with a slash", { tags: { "a/b": "x" } }, /^tags name "a\/b" must be at most 512 characters and contain none of/],
+  ["wait above 15 minutes", { rolePropagationWaitSeconds: 901 }, /^rolePropagationWaitSeconds 901 is out of range; use a number from 0 to 900/],
+  ["empty Cerby vault name", { cerbyAzureVaultName: "   " }, /^cerbyAzureVaultName "   " must be 1–100 characters/],
+  ["Cerby onDelete delete", { cerbyAzureVaultOnDelete: "delete" }, /^cerbyAzureVaultOnDelete "delete" is not allowed; use one of: retain, disable/],
+  ["set-as-default not a boolean", { cerbyAzureVaultSetAsDefault: "1" }, /^cerbyAzureVaultSetAsDefault "1" is not a boolean/],
+];
+
+describe("parseConfig rejects bad config with a message naming the key, the value and the fix", () => {
+  test(`the table holds at least 30 cases (${BAD_INPUTS.length})`, () => {
+    expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(30);
+  });
+
+  test.each(BAD_INPUTS)("%s", (_name, values, expected) => {
+    const problems = problemsOf(values);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  test("every problem is reported at once, each on its own line with the project-qualified key", () => {
+    let error: unknown;
+    try {
+      parseConfig(source({ keyVaultName: "1", softDeleteRetentionDays: 5, keySize: 2048, roleScope: "tenant", cerbyWorkspace: undefined }));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(/^Invalid stack configuration \(5 problems\):/);
+    for (const key of ["cerbyWorkspace", "keyVaultName", "softDeleteRetentionDays", "keySize", "roleScope"]) {
+      expect(message).toContain(`\n  - cerby-external-keys:${key} `);
+    }
+  });
+
+  test("a misspelt key is reported with the key it probably meant", () => {
+    expect(problemsOf({}, ["cerbyWorkspace", "keyvaultname"])).toEqual([
+      "keyvaultname is not a setting of this project; did you mean keyVaultName? See the README's config reference.",
+    ]);
+  });
+
+  test("the secret API key is never read by the program's config parser", () => {
+    const read: string[] = [];
+    parseConfig({ get: (key) => (read.push(key), VALID[key]) });
+    expect(read).not.toContain("cerbyApiKey");
+  });
+});
+
+describe("Pulumi.yaml declares the same keys and defaults as the config module", () => {
+  const project = parse(readFileSync(join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
+    config: Record<string, { type: string; default?: unknown; secret?: boolean; description: string }>;
+  };
+
+  test("every typed key is declared with its type, description and default", () => {
+    const expected = Object.fromEntries(
+      Object.entries(CONFIG_KEYS)
+        .filter(([, spec]) => spec.type !== "object")
+        .map(([key, spec]) => [key, { type: spec.type, default: spec.secret ? undefined : spec.default, secret: spec.secret }]),
+    );
+    const declared = Object.fromEntries(
+      Object.entries(project.config).map(([key, spec]) => [key, { type: spec.type, default: spec.default, secret: spec.secret }]),
+    );
+    expect(declared).toEqual(expected);
+    for (const spec of Object.values(project.config)) {
+      expect(spec.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  test("the API key is declared secret and has no default", () => {
+    expect(project.config.cerbyApiKey).toMatchObject({ secret: true });
+    expect(project.config.cerbyApiKey.default).toBeUndefined();
+  });
+
+  test("Pulumi.dev.yaml is a valid stack for the config module", () => {
+    const stack = parse(readFileSync(join(__dirname, "..", "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const values = Object.fromEntries(
+      Object.entries(stack.config).map(([key, value]) => [key.replace(/^cerby-external-keys:/, ""), typeof value === "string" ? value : JSON.stringify(value)]),
+    );
+    expect(() => parseConfig({ get: (key) => values[key], keys: () => Object.keys(values) })).not.toThrow();
+  });
+});

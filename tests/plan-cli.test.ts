@@ -1,0 +1,83 @@
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import type { Plan } from "../tools/plan";
+
+/**
+ * The plan's command line end to end, in child processes: the npm script, the require hook that
+ * runs the TypeScript, exit codes and output streams. The in-process tests (plan.test.ts) cover
+ * what the plan says; these run concurrently to keep the suite fast.
+ */
+
+const ROOT = path.resolve(__dirname, "..");
+const PLAINTEXT_SECRET = "plan-fixture-NOT-A-REAL-KEY-7d1e0c4b9a";
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, INIT_CWD: ROOT } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const planCli = (...args: string[]) => run(process.execPath, ["-r", "./tools/plan-register.js", "scripts/plan.ts", ...args]);
+
+describe("npm run plan, in a child process", () => {
+  let json: Run;
+  let table: Run;
+  let markdown: Run;
+  let invalid: Run;
+  let plaintext: Run;
+
+  beforeAll(async () => {
+    [json, table, markdown, invalid, plaintext] = await Promise.all([
+      run("npm", ["run", "--silent", "plan", "--", "--stack", "dev", "--format", "json"]),
+      planCli("--stack", "dev"),
+      planCli("--stack", "dev", "--format", "markdown"),
+      planCli("--config-file", "tests/fixtures/plan-invalid.yaml"),
+      planCli("--config-file", "tests/fixtures/plan-plaintext-secret.yaml", "--format", "json"),
+    ]);
+  });
+
+  test("--format json through the npm script: exit code 0 and one JSON document on stdout", () => {
+    expect({ code: json.code, stderr: json.stderr }).toEqual({ code: 0, stderr: "" });
+    const plan = JSON.parse(json.stdout) as Plan;
+    expect(Object.keys(plan)).toEqual(expect.arrayContaining(["stack", "resources", "outputs"]));
+    expect(plan.stack).toBe("dev");
+    expect(plan.resources.length).toBeGreaterThan(10);
+    for (const resource of plan.resources) {
+      expect(Object.keys(resource)).toEqual(expect.arrayContaining(["type", "name", "parent", "dependsOn", "protect", "inputs"]));
+    }
+  });
+
+  test("--format table (the default): the plan on stdout", () => {
+    expect({ code: table.code, stderr: table.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(table.stdout).toMatch(/^Stack dev \(Pulumi\.dev\.yaml\)\n/);
+    expect(table.stdout).toContain("azure-native:keyvault:Key  cerby-azure-key  (protect, retainOnDelete)");
+  });
+
+  test("--format markdown: the plan on stdout", () => {
+    expect({ code: markdown.code, stderr: markdown.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(markdown.stdout).toMatch(/^### Plan for stack `dev`/);
+  });
+
+  test("invalid config: exit code 1, the problems on stderr, nothing on stdout", () => {
+    expect({ code: invalid.code, stdout: invalid.stdout }).toEqual({ code: 1, stdout: "" });
+    expect(invalid.stderr).toMatch(/Invalid stack configuration \(3 problems\)/);
+  });
+
+  test("a plaintext secret: exit code 1, and the value appears in neither stream", () => {
+    expect({ code: plaintext.code, stdout: plaintext.stdout }).toEqual({ code: 1, stdout: "" });
+    expect(plaintext.stderr).toContain("cerbyApiKey");
+    expect(plaintext.stdout + plaintext.stderr).not.toContain(PLAINTEXT_SECRET);
+  });
+});

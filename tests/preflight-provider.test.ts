@@ -1,0 +1,152 @@
+/**
+ * The preflight inside the CerbyVault provider: before an akv vault is created in Cerby, or given
+ * a new client secret, the key must wrap and unwrap as the service principal; otherwise Cerby is
+ * not called at all. The Azure side is tests/support/fake-azure.ts (the real SDKs, rerouted
+ * through their pluggable HTTP client), the Cerby side the emulator.
+ */
+import type { KeyObject } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { PreflightError, readPreflightSettings } from "../components/azure/preflight";
+import type { CerbyVaultInputs, CerbyVaultOutputs } from "../components/cerby/provider";
+import { CerbyVaultProvider } from "../components/cerby/provider";
+import { CONFIG_KEYS, ConfigError } from "../components/config";
+import { CerbyEmulator } from "./support/cerby-emulator";
+import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
+
+const API_KEY = "cerby-preflight-provider-key-7c1d";
+const SECRET = "entra-secret-Pf7~preflight-first";
+const NEW_SECRET = "entra-secret-Pf7~preflight-rotated";
+const PRINCIPAL = { tenantId: "11111111-2222-3333-4444-555555555555", clientId: "66666666-7777-8888-9999-000000000000", clientSecret: SECRET };
+
+let rsa4096: KeyObject;
+let rsa2048: KeyObject;
+let azure: FakeAzure;
+let cerby: CerbyEmulator;
+let logs: string[];
+
+beforeAll(async () => {
+  [rsa4096, rsa2048] = await Promise.all([makeKeyPair({ rsaBits: 4096 }), makeKeyPair({ rsaBits: 2048 })]);
+});
+
+beforeEach(async () => {
+  azure = await FakeAzure.start(PRINCIPAL, { name: "cerby-external-key", kty: "RSA", privateKey: rsa4096, keyOps: ["wrapKey", "unwrapKey"], enabled: true });
+  cerby = await CerbyEmulator.start({ keys: { [API_KEY]: { role: "admin", scopes: ["vaults:read", "vaults:write"] } } });
+  logs = [];
+});
+
+afterEach(async () => {
+  for (const line of logs) {
+    expect(line).not.toContain(SECRET);
+    expect(line).not.toContain(NEW_SECRET);
+  }
+  await Promise.all([azure.close(), cerby.stop()]);
+});
+
+async function provider(settings: Record<string, string> = {}): Promise<CerbyVaultProvider> {
+  const instance = new CerbyVaultProvider({
+    client: { maxAttempts: 1 },
+    log: { info: (message) => logs.push(message), warn: (message) => logs.push(message) },
+    preflight: { httpClient: azure.httpClient(), initialBackoffMs: 50 },
+  });
+  const values: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY, ...settings };
+  const request: pulumi.dynamic.ConfigureRequest = { config: { get: (key) => values[key], require: (key) => values[key] } };
+  await instance.configure(request);
+  return instance;
+}
+
+function akvInputs(clientSecret = SECRET): CerbyVaultInputs {
+  return {
+    workspace: "acme",
+    apiUrl: cerby.url,
+    name: "Azure Key Vault",
+    scheme: "akv",
+    setAsDefault: false,
+    onDelete: "retain",
+    akv: { ...PRINCIPAL, clientSecret, vaultUrl: FAKE_VAULT_URL, keyName: "cerby-external-key" },
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const error = await promise.then(
+    () => new Error("expected a failure"),
+    (reason: Error) => reason,
+  );
+  expect(error.message).not.toContain(SECRET);
+  expect(error.message).not.toContain(NEW_SECRET);
+  return error;
+}
+
+describe("the preflight in CerbyVault create and update", () => {
+  test("create proves the key first, then registers the vault", async () => {
+    const instance = await provider();
+    const { id } = await instance.create(akvInputs());
+    expect(azure.vaultCalls("unwrapkey")).toHaveLength(1);
+    expect(cerby.allVaults().map((vault) => vault.id)).toEqual([id]);
+    expect(logs.some((line) => line.startsWith("Preflight passed after 1 attempt"))).toBe(true);
+  });
+
+  test("a 2048-bit key stops create before any call to Cerby", async () => {
+    azure.key = { ...azure.key, privateKey: rsa2048 };
+    const instance = await provider();
+    const error = await rejection(instance.create(akvInputs()));
+    expect(error).toBeInstanceOf(PreflightError);
+    expect(error.message).toMatch(/check "key-size".*2048-bit modulus/);
+    expect(cerby.requests).toHaveLength(0);
+  });
+
+  test("role propagation is waited out within the configured bound", async () => {
+    azure.forbidWrap = 2;
+    const instance = await provider({ "cerby-external-keys:cerbyPreflightTimeoutMinutes": "1" });
+    await instance.create(akvInputs());
+    expect(logs.filter((line) => line.startsWith("Preflight attempt"))).toHaveLength(2);
+    expect(cerby.allVaults()).toHaveLength(1);
+  });
+
+  test("cerbyPreflight false skips it and says so", async () => {
+    const instance = await provider({ "cerby-external-keys:cerbyPreflight": "false" });
+    await instance.create(akvInputs());
+    expect(azure.requests).toHaveLength(0);
+    expect(logs).toContain('Skipped the preflight of Azure key "cerby-external-key" (cerbyPreflight is false).');
+  });
+
+  test("a new client secret is proved before it is sent; a rejected one never reaches Cerby", async () => {
+    const instance = await provider();
+    const { id, outs } = await instance.create(akvInputs());
+    cerby.requests.length = 0;
+    const olds = outs as CerbyVaultOutputs;
+
+    const rejected = await rejection(instance.update(id, olds, akvInputs(NEW_SECRET)));
+    expect(rejected.message).toMatch(/check "sign-in".*AADSTS7000215/);
+    expect(cerby.requests).toHaveLength(0);
+
+    azure.principal.clientSecret = NEW_SECRET;
+    await instance.update(id, olds, akvInputs(NEW_SECRET));
+    expect(cerby.requests.map((request) => request.method)).toEqual(["PATCH"]);
+    expect(cerby.allVaults()[0].configuration.clientSecret).toBe(NEW_SECRET);
+  });
+
+  test("an update that leaves the secret alone does not run it", async () => {
+    const instance = await provider();
+    const { id, outs } = await instance.create(akvInputs());
+    const before = azure.requests.length;
+    await instance.update(id, outs as CerbyVaultOutputs, { ...akvInputs(), name: "Renamed" });
+    expect(azure.requests).toHaveLength(before);
+  });
+});
+
+describe("readPreflightSettings", () => {
+  test("defaults to the values CONFIG_KEYS declares", () => {
+    expect(readPreflightSettings(() => undefined)).toEqual({
+      enabled: CONFIG_KEYS.cerbyPreflight.default,
+      timeoutMs: (CONFIG_KEYS.cerbyPreflightTimeoutMinutes.default as number) * 60_000,
+    });
+  });
+
+  test("reads both settings and rejects bad values by key", () => {
+    const values: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "false", "cerby-external-keys:cerbyPreflightTimeoutMinutes": "25" };
+    expect(readPreflightSettings((key) => values[key])).toEqual({ enabled: false, timeoutMs: 25 * 60_000 });
+    const bad: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "no", "cerby-external-keys:cerbyPreflightTimeoutMinutes": "0" };
+    expect(() => readPreflightSettings((key) => bad[key])).toThrow(ConfigError);
+    expect(() => readPreflightSettings((key) => bad[key])).toThrow(/cerbyPreflight "no" is not a boolean[\s\S]*cerbyPreflightTimeoutMinutes "0" is not allowed/);
+  });
+});

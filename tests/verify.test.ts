@@ -1,0 +1,296 @@
+/**
+ * `npm run verify` end to end, in process: the real Azure SDKs against tests/support/fake-azure.ts
+ * (routed through their pluggable HTTP client, see that file), the real AWS SDK clients against
+ * tests/support/fake-aws.ts (through their endpoint override), and the project's Cerby client
+ * against the Cerby emulator. Every run's stdout and stderr are scanned for the secrets.
+ */
+import { spawnSync } from "node:child_process";
+import type { KeyObject } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { cerbyTrustPolicy } from "../components/aws/role";
+import { CERBY_AWS_PRINCIPAL_ARN } from "../components/config";
+import { main, type CheckLine, type VerifyEnvironment } from "../scripts/verify";
+import { CerbyEmulator, type StoredVault } from "./support/cerby-emulator";
+import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
+import { FakeAws, multiRegionKeys } from "./support/fake-aws";
+
+const CLIENT_SECRET = "Vq8~verify-client-secret.value-42";
+const API_KEY = "cerby-api-key-for-verify-tests-0001";
+const PRINCIPAL = {
+  tenantId: "11111111-2222-3333-4444-555555555555",
+  clientId: "66666666-7777-8888-9999-000000000000",
+  clientSecret: CLIENT_SECRET,
+};
+const ACCOUNT = "123456789012";
+const WORKSPACE = "123e4567-e89b-42d3-a456-426614174000";
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/cerby-kms-access`;
+const NOW = new Date("2026-06-01T00:00:00Z");
+const AWS_CREDENTIALS = { accessKeyId: "AKIAFAKEFAKEFAKEFAKE", secretAccessKey: "fake-aws-secret" };
+
+let rsa4096: KeyObject;
+let rsa2048: KeyObject;
+let azure: FakeAzure;
+let aws: FakeAws;
+let cerby: CerbyEmulator;
+let akvVault: StoredVault;
+let kmsVault: StoredVault;
+let outputs: Record<string, unknown>;
+
+beforeAll(async () => {
+  [rsa4096, rsa2048] = await Promise.all([makeKeyPair({ rsaBits: 4096 }), makeKeyPair({ rsaBits: 2048 })]);
+});
+
+beforeEach(async () => {
+  azure = await FakeAzure.start(PRINCIPAL, {
+    name: "cerby-external-key",
+    kty: "RSA",
+    privateKey: rsa4096,
+    keyOps: ["wrapKey", "unwrapKey"],
+    enabled: true,
+  });
+  aws = await FakeAws.start();
+  const [primary, replica] = multiRegionKeys(ACCOUNT, "us-east-2", "us-west-2");
+  aws.keys.set(primary.Arn, primary);
+  aws.keys.set(replica.Arn, replica);
+  aws.roles.set("cerby-kms-access", { arn: ROLE_ARN, trustPolicy: cerbyTrustPolicy(CERBY_AWS_PRINCIPAL_ARN, WORKSPACE) });
+  cerby = await CerbyEmulator.start({ keys: { [API_KEY]: { role: "admin", scopes: ["vaults:read"] } }, withLocalVault: true });
+  akvVault = cerby.seed({ name: "Azure Key Vault", scheme: "akv" });
+  kmsVault = cerby.seed({ name: "AWS KMS", scheme: "kms_byo" });
+  outputs = {
+    cerbyApiUrl: cerby.url,
+    tenantId: PRINCIPAL.tenantId,
+    clientId: PRINCIPAL.clientId,
+    clientSecret: CLIENT_SECRET,
+    keyVaultUri: FAKE_VAULT_URL,
+    keyName: "cerby-external-key",
+    keyId: `${FAKE_VAULT_URL}keys/cerby-external-key`,
+    clientSecretExpiresAt: "2026-11-28T00:00:00Z",
+    cerbyVaultId: akvVault.id,
+    cerbyVaultSetAsDefault: false,
+    kmsKeyArn: primary.Arn,
+    kmsKeyId: primary.KeyId,
+    kmsReplicaKeyArn: replica.Arn,
+    kmsPrimaryRegion: "us-east-2",
+    kmsReplicaRegion: "us-west-2",
+    cerbyRoleArn: ROLE_ARN,
+    awsAccountId: ACCOUNT,
+    awsCerbyVaultId: kmsVault.id,
+    cerbyWorkspaceId: WORKSPACE,
+  };
+});
+
+afterEach(async () => {
+  await Promise.all([azure.close(), aws.close(), cerby.stop()]);
+});
+
+function environment(): Partial<VerifyEnvironment> {
+  const aws_ = { endpoint: aws.endpoint, credentials: AWS_CREDENTIALS, maxAttempts: 1 };
+  return {
+    now: NOW,
+    azure: { httpClient: azure.httpClient(), initialBackoffMs: 50 },
+    kms: (region) => new KMSClient({ region, ...aws_ }),
+    iam: (region) => new IAMClient({ region, ...aws_ }),
+    cerby: { maxAttempts: 1 },
+  };
+}
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+  lines: Map<string, CheckLine>;
+}
+
+/** Runs verify on `input` (an object is serialized) through stdin, and scans all it printed. */
+async function run(input: unknown, options: { args?: string[]; env?: Record<string, string | undefined> } = {}): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const status = await main(
+    ["--outputs", "-", "--json", ...(options.args ?? [])],
+    {
+      stdin: Readable.from([typeof input === "string" ? input : JSON.stringify(input)]),
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: options.env ?? { CERBY_API_KEY: API_KEY },
+    },
+    environment(),
+  );
+  for (const secret of [CLIENT_SECRET, API_KEY]) {
+    expect(stdout).not.toContain(secret);
+    expect(stderr).not.toContain(secret);
+  }
+  const report = stdout.trim().startsWith("{") ? (JSON.parse(stdout) as { checks: CheckLine[] }) : { checks: [] };
+  return { status, stdout, stderr, lines: new Map(report.checks.map((line) => [line.check, line])) };
+}
+
+function statuses(result: Run): Record<string, string> {
+  return Object.fromEntries([...result.lines.values()].map((line) => [line.check, line.status]));
+}
+
+describe("npm run verify", () => {
+  test("all good: every check passes and the exit status is 0", async () => {
+    const result = await run(outputs);
+    expect(statuses(result)).toEqual({
+      "azure.client-secret-expiry": "pass",
+      "azure.sign-in": "pass",
+      "azure.key-read": "pass",
+      "azure.key-type": "pass",
+      "azure.key-size": "pass",
+      "azure.key-enabled": "pass",
+      "azure.key-dates": "pass",
+      "azure.key-operations": "pass",
+      "azure.wrap-unwrap": "pass",
+      "aws.kms-primary": "pass",
+      "aws.kms-replica": "pass",
+      "aws.role-trust": "pass",
+      "cerby.azure-vault": "pass",
+      "cerby.aws-vault": "pass",
+    });
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, summary: { pass: 14, warn: 0, fail: 0 } });
+    expect(result.lines.get("azure.client-secret-expiry")?.reason).toBe("the client secret expires in 180 days, on 2026-11-28");
+    expect(aws.requests).toEqual(
+      expect.arrayContaining([
+        { service: "kms", region: "us-east-2", action: "DescribeKey" },
+        { service: "kms", region: "us-west-2", action: "DescribeKey" },
+        { service: "iam", region: "us-east-2", action: "GetRole" },
+      ]),
+    );
+    expect(azure.vaultCalls("wrapkey")).toHaveLength(1);
+  });
+
+  test("the text report prints one line per check with its status and reason", async () => {
+    let stdout = "";
+    const status = await main(
+      ["--outputs", "-"],
+      { stdin: Readable.from([JSON.stringify(outputs)]), stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true }, env: { CERBY_API_KEY: API_KEY } },
+      environment(),
+    );
+    expect(status).toBe(0);
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(15);
+    expect(lines[0]).toMatch(/^PASS  azure\.client-secret-expiry  the client secret expires in 180 days/);
+    expect(lines).toContainEqual(expect.stringMatching(/^PASS  aws\.role-trust +arn:aws:iam::123456789012:role\/cerby-kms-access trusts .* with sts:ExternalId 123e4567/));
+    expect(lines.at(-1)).toBe("14 passed, 0 warned, 0 failed");
+  });
+
+  test("a client secret close to its end date warns; an expired one fails", async () => {
+    const soon = await run({ ...outputs, clientSecretExpiresAt: "2026-06-11T00:00:00Z" });
+    expect(soon.lines.get("azure.client-secret-expiry")).toMatchObject({ status: "warn", reason: expect.stringMatching(/expires in 10 days, on 2026-06-11: rotate it/) });
+    expect(soon.status).toBe(0);
+    const expired = await run({ ...outputs, clientSecretExpiresAt: "2026-05-01T00:00:00Z" });
+    expect(expired.lines.get("azure.client-secret-expiry")).toMatchObject({ status: "fail", reason: expect.stringMatching(/expired on 2026-05-01/) });
+    expect(expired.status).toBe(1);
+  });
+
+  test("an expired secret that Entra ID refuses fails the sign-in check", async () => {
+    azure.principal.secretExpired = true;
+    const result = await run(outputs);
+    expect(result.lines.get("azure.sign-in")).toMatchObject({ status: "fail", reason: expect.stringMatching(/AADSTS7000222.*rotate it/) });
+    expect(result.status).toBe(1);
+  });
+
+  test("a disabled Cerby vault fails", async () => {
+    cerby.modify(akvVault.id, { state: "disabled" });
+    const result = await run(outputs);
+    expect(result.lines.get("cerby.azure-vault")).toMatchObject({ status: "fail", reason: expect.stringMatching(/is disabled in Cerby/) });
+    expect(result.lines.get("cerby.aws-vault")?.status).toBe("pass");
+    expect(result.status).toBe(1);
+  });
+
+  test("a vault missing from Cerby fails, and a changed default flag warns", async () => {
+    const result = await run({ ...outputs, cerbyVaultId: "00000000-0000-4000-8000-000000000000", awsCerbyVaultSetAsDefault: true });
+    expect(result.lines.get("cerby.azure-vault")).toMatchObject({ status: "fail", reason: expect.stringMatching(/Cerby has no vault 00000000/) });
+    expect(result.lines.get("cerby.aws-vault")).toMatchObject({ status: "warn", reason: expect.stringMatching(/is not the default vault/) });
+  });
+
+  test("a 2048-bit Azure key fails the size check", async () => {
+    azure.key = { ...azure.key, privateKey: rsa2048 };
+    const result = await run(outputs);
+    expect(result.lines.get("azure.key-size")).toMatchObject({ status: "fail", reason: expect.stringMatching(/2048-bit modulus, not 4096; likely cause: wrong key/) });
+    expect(result.lines.has("azure.wrap-unwrap")).toBe(false);
+  });
+
+  test("wrap forbidden until the bound fails in bounded time, naming propagation and role", async () => {
+    azure.forbidWrap = Number.POSITIVE_INFINITY;
+    const started = performance.now();
+    const result = await run(outputs, { args: ["--azure-timeout-seconds", "1"] });
+    expect(performance.now() - started).toBeLessThan(4000);
+    expect(result.lines.get("azure.wrap-unwrap")).toMatchObject({
+      status: "fail",
+      reason: expect.stringMatching(/403.*likely cause: the role assignment has not propagated yet.*wrong role or scope/),
+    });
+    expect(result.stderr).toMatch(/Preflight attempt 1: wrap-unwrap failed/);
+  });
+
+  test("AWS: a replica pending deletion, a single-Region primary and a trust policy without the workspace ID all fail", async () => {
+    const primaryArn = outputs.kmsKeyArn as string;
+    const replicaArn = outputs.kmsReplicaKeyArn as string;
+    aws.keys.set(primaryArn, { ...aws.keys.get(primaryArn)!, MultiRegion: false, MultiRegionConfiguration: undefined });
+    aws.keys.set(replicaArn, { ...aws.keys.get(replicaArn)!, KeyState: "PendingDeletion", DeletionDate: 1782864000 });
+    aws.roles.set("cerby-kms-access", { arn: ROLE_ARN, trustPolicy: cerbyTrustPolicy(CERBY_AWS_PRINCIPAL_ARN, "another-workspace") });
+    const result = await run(outputs);
+    expect(result.lines.get("aws.kms-primary")).toMatchObject({ status: "fail", reason: expect.stringMatching(/not a multi-Region primary key \(single-Region\)/) });
+    expect(result.lines.get("aws.kms-replica")).toMatchObject({
+      status: "fail",
+      reason: expect.stringMatching(/scheduled for deletion on 2026-07-01T00:00:00.000Z: cancel it now \(aws kms cancel-key-deletion/),
+    });
+    expect(result.lines.get("aws.role-trust")).toMatchObject({ status: "fail", reason: expect.stringMatching(/no longer lets .* assume it with sts:ExternalId 123e4567/) });
+  });
+
+  test("a key in the wrong Region is reported as the AWS error", async () => {
+    const result = await run({ ...outputs, kmsReplicaRegion: "eu-west-1" });
+    expect(result.lines.get("aws.kms-replica")).toMatchObject({ status: "fail", reason: expect.stringMatching(/in eu-west-1 failed: NotFoundException/) });
+  });
+
+  test("missing outputs fail by name; a masked secret points at --show-secrets", async () => {
+    const { cerbyVaultId: _vault, kmsReplicaKeyArn: _replica, ...rest } = outputs;
+    const result = await run({ ...rest, clientSecret: "[secret]" });
+    expect(result.lines.get("azure.outputs")).toMatchObject({
+      status: "fail",
+      reason: "missing stack outputs: clientSecret, cerbyVaultId (clientSecret masked: add --show-secrets to pulumi stack output)",
+    });
+    expect(result.lines.get("aws.outputs")).toMatchObject({ status: "fail", reason: "missing stack outputs: kmsReplicaKeyArn" });
+    expect(result.lines.has("azure.sign-in")).toBe(false);
+    expect(result.lines.get("aws.role-trust")?.status).toBe("pass");
+    expect(result.status).toBe(1);
+  });
+
+  test("outputs with no integration, or not an object, fail", async () => {
+    expect((await run({ cerbyApiUrl: cerby.url })).lines.get("outputs")?.reason).toMatch(/no Azure or AWS integration outputs/);
+    expect((await run([1, 2])).lines.get("outputs")?.reason).toMatch(/must be a JSON object/);
+  });
+
+  test("malformed outputs JSON fails without echoing the input, which holds the secret", async () => {
+    const result = await run(`{"clientSecret": "${CLIENT_SECRET}", "tenantId": `);
+    expect(result.status).toBe(1);
+    expect(result.lines.get("outputs")).toMatchObject({ status: "fail", reason: expect.stringMatching(/not valid JSON/) });
+  });
+
+  test("without CERBY_API_KEY, or with a wrong one, the Cerby checks fail and the other checks still run", async () => {
+    const none = await run(outputs, { env: {} });
+    expect(none.lines.get("cerby.api")).toMatchObject({ status: "fail", reason: expect.stringMatching(/without CERBY_API_KEY in the environment/) });
+    expect(none.lines.get("aws.kms-primary")?.status).toBe("pass");
+    const wrong = await run(outputs, { env: { CERBY_API_KEY: "wrong-cerby-api-key-value" } });
+    expect(wrong.lines.get("cerby.api")).toMatchObject({ status: "fail", reason: expect.stringMatching(/HTTP 401/) });
+    expect(wrong.stdout).not.toContain("wrong-cerby-api-key-value");
+  });
+
+  test("the npm script reads --outputs FILE, and a usage error exits 2", () => {
+    const directory = mkdtempSync(join(tmpdir(), "verify-"));
+    const file = join(directory, "outputs.json");
+    writeFileSync(file, "not json " + CLIENT_SECRET);
+    const malformed = spawnSync("npm", ["run", "--silent", "verify", "--", "--outputs", file], { encoding: "utf8" });
+    expect(malformed.status).toBe(1);
+    expect(malformed.stdout).toMatch(/^FAIL  outputs  the stack outputs are not valid JSON/);
+    expect(malformed.stdout + malformed.stderr).not.toContain(CLIENT_SECRET);
+    const usage = spawnSync("npm", ["run", "--silent", "verify"], { encoding: "utf8" });
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/--outputs is required/);
+  });
+});

@@ -1,0 +1,161 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError } from "../components/config";
+import {
+  PlanFileError,
+  displayPath,
+  loadProgram,
+  loadProject,
+  loadStackConfig,
+  planStack,
+  stackFiles,
+  stackNameOf,
+  validateStackConfig,
+  type Plan,
+} from "./plan";
+import { PLAN_FORMATS, renderPlans, type PlanFormat } from "./plan-render";
+
+export const USAGE = `Usage: npm run plan -- (--stack NAME | --all | --config-file PATH) [--format table|markdown|json] [--dir DIR]
+
+Plans offline what \`pulumi up\` would declare for a stack: validates Pulumi.<stack>.yaml over the
+defaults in Pulumi.yaml, runs the program under Pulumi's mock runtime, and prints every resource,
+its inputs and dependencies, and the stack outputs. No cloud credentials, no Pulumi CLI.
+
+  --stack NAME        plan Pulumi.NAME.yaml (with --config-file: the stack name to use)
+  --all               plan every Pulumi.*.yaml in the folder
+  --config-file PATH  plan the stack file at PATH
+  --format FORMAT     table (default), markdown (pull-request comment) or json
+  --dir DIR           folder of the stack files (default: the project folder)
+
+Exit code: 0 planned, 1 a stack file is invalid or unreadable or the program failed, 2 bad usage.`;
+
+export interface PlanCliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Where relative paths given on the command line start (npm runs scripts in the project folder). */
+  cwd: string;
+  /** The folder holding Pulumi.yaml and index.ts. */
+  projectDir: string;
+}
+
+interface Target {
+  file: string;
+  stack: string;
+}
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stack: { type: "string" },
+        all: { type: "boolean", default: false },
+        "config-file": { type: "string" },
+        format: { type: "string", default: "table" },
+        dir: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  const format = values.format as PlanFormat;
+  if (!PLAN_FORMATS.includes(format)) {
+    throw new UsageError(`--format ${values.format} is not a format; use one of: ${PLAN_FORMATS.join(", ")}.`);
+  }
+  if (!values.help && values.all === Boolean(values.stack ?? values["config-file"])) {
+    throw new UsageError(
+      values.all ? "--all plans every stack; leave out --stack and --config-file." : "Name what to plan: --stack NAME, --all or --config-file PATH.",
+    );
+  }
+  return { ...values, format };
+}
+
+function targets(options: ReturnType<typeof parse>, io: PlanCliIo): Target[] {
+  const dir = options.dir ? path.resolve(io.cwd, options.dir) : io.projectDir;
+  if (options.all) {
+    const files = stackFiles(dir);
+    if (files.length === 0) {
+      throw new PlanFileError(`${displayPath(dir)}: no stack files (Pulumi.<stack>.yaml) to plan.`);
+    }
+    return files.map((file) => ({ file, stack: stackNameOf(file) }));
+  }
+  if (options["config-file"]) {
+    const file = path.resolve(io.cwd, options["config-file"]);
+    return [{ file, stack: options.stack ?? stackNameOf(file) }];
+  }
+  const stack = options.stack as string;
+  const file = [`Pulumi.${stack}.yaml`, `Pulumi.${stack}.yml`].map((name) => path.join(dir, name)).find((candidate) => fs.existsSync(candidate));
+  if (!file) {
+    const known = stackFiles(dir).map(stackNameOf);
+    throw new PlanFileError(
+      `${displayPath(path.join(dir, `Pulumi.${stack}.yaml`))}: no such stack file. ${known.length ? `Stacks here: ${known.join(", ")}.` : "There are no stack files here."}`,
+    );
+  }
+  return [{ file, stack }];
+}
+
+/**
+ * `npm run plan`: plans each stack asked for and prints the plans that succeeded to stdout; every
+ * failure (invalid config, unreadable YAML, a program error) goes to stderr and makes the exit
+ * code 1, and a stack that failed prints nothing to stdout.
+ */
+export async function runPlanCli(argv: string[], io: PlanCliIo): Promise<number> {
+  let options: ReturnType<typeof parse>;
+  let planned: Target[];
+  try {
+    options = parse(argv);
+    if (options.help) {
+      io.stdout(USAGE);
+      return 0;
+    }
+    planned = targets(options, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof PlanFileError) {
+      io.stderr(error.message);
+      return 1;
+    }
+    throw error;
+  }
+
+  const plans: Plan[] = [];
+  let failed = false;
+  let program: ReturnType<typeof loadProgram> | undefined;
+  for (const target of planned) {
+    try {
+      const project = loadProject(io.projectDir);
+      const stack = loadStackConfig(project, target.file, target.stack);
+      const problems = validateStackConfig(project, stack);
+      if (problems.length > 0) {
+        throw new ConfigError(problems);
+      }
+      program ??= loadProgram(io.projectDir);
+      plans.push(await planStack(project, stack, program));
+    } catch (error) {
+      failed = true;
+      const where = displayPath(target.file);
+      if (error instanceof ConfigError) {
+        io.stderr(`${where}: ${error.message}`);
+      } else if (error instanceof PlanFileError) {
+        io.stderr(error.message);
+      } else {
+        io.stderr(`${where}: the program failed while planning stack ${target.stack}: ${(error as Error).message ?? String(error)}`);
+      }
+    }
+  }
+  if (plans.length > 0) {
+    io.stdout(renderPlans(plans, options.format, options.all));
+  }
+  return failed ? 1 : 0;
+}
