@@ -532,9 +532,6 @@ function readAzure(reader: Reader): AzureConfig {
   }
   const tags = reader.stringMap("tags");
   checkTags(reader, tags);
-  const cerbyVaultName = reader.string("cerbyAzureVaultName", (value) =>
-    value.trim().length === 0 || value.length > 100 ? "must be 1–100 characters" : undefined,
-  );
   return {
     tenantId: reader.optionalString("azureTenantId", checkGuid),
     subscriptionId: reader.optionalString("azureSubscriptionId", checkGuid),
@@ -566,7 +563,7 @@ function readAzure(reader: Reader): AzureConfig {
     clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
     rolePropagationWaitSeconds: reader.integer("rolePropagationWaitSeconds", 0, 900),
-    cerbyVaultName,
+    cerbyVaultName: reader.string("cerbyAzureVaultName", checkCerbyVaultName),
     cerbyVaultSetAsDefault: reader.boolean("cerbyAzureVaultSetAsDefault"),
     cerbyVaultOnDelete: reader.oneOf("cerbyAzureVaultOnDelete", ["retain", "disable"] as const),
     tags,

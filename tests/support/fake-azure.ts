@@ -94,6 +94,8 @@ export class FakeAzure {
   forbidWrap = 0;
   /** How many more key reads answer 403 ForbiddenByRbac. */
   forbidGet = 0;
+  /** Leave token requests unanswered, as a network that drops packets does. */
+  hangSignIn = false;
   private readonly tokens = new Set<string>();
 
   private constructor(
@@ -155,6 +157,7 @@ export class FakeAzure {
   }
 
   close(): Promise<void> {
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -201,7 +204,9 @@ export class FakeAzure {
       return;
     }
     if (path === "oauth2/v2.0/token") {
-      this.issueToken(new URLSearchParams(body), response);
+      if (!this.hangSignIn) {
+        this.issueToken(new URLSearchParams(body), response);
+      }
       return;
     }
     sendJson(response, 404, { error: "not_found", error_description: `fake Entra has no ${path}` });
