@@ -668,6 +668,12 @@ export function parseConfig(source: ConfigSource): StackConfig {
     reader.fail("awsEnabled", "and azureEnabled are both false, so this stack would create nothing; set azureEnabled, awsEnabled or both to true.");
   }
   const azure = azureEnabled ? readAzure(reader) : undefined;
+  if (azureEnabled) {
+    // The Cerby provider reads these itself when it runs; checking them here reports a bad value
+    // with every other problem, before anything is created.
+    reader.boolean("cerbyPreflight");
+    reader.integer("cerbyPreflightTimeoutMinutes", 1, 60);
+  }
   const aws = awsEnabled ? readAws(reader) : undefined;
   if (reader.problems.length > 0) {
     throw new ConfigError(reader.problems);

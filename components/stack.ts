@@ -31,6 +31,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       clientSecretExpiresAt: azure.clientSecretExpiresAt,
       clientSecret: pulumi.secret(azure.clientSecret),
       cerbyVaultId: azure.cerbyVaultId,
+      cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
     });
   }
 
@@ -47,6 +48,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       cerbyRoleArn: aws.roleArn,
       cerbyWorkspaceId: config.aws.cerbyWorkspaceId,
       awsCerbyVaultId: aws.cerbyVaultId,
+      awsCerbyVaultSetAsDefault: config.aws.cerbyVaultSetAsDefault,
     });
   }
 

@@ -155,9 +155,9 @@ test("the serialized provider, loaded as the engine loads it, has no key until c
     await expect(unconfigured.create(inputs)).rejects.toThrow("No Cerby API key");
 
     const provider = load();
-    await provider.configure?.({
-      config: { get: (key) => (key === "cerby-external-keys:cerbyApiKey" ? API_KEY : undefined), require: () => "" },
-    });
+    // The Azure preflight is off here (this test is about Cerby); tests/preflight-provider.test.ts covers it.
+    const settings: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY, "cerby-external-keys:cerbyPreflight": "false" };
+    await provider.configure?.({ config: { get: (key) => settings[key], require: () => "" } });
     const created = await provider.create(inputs);
     expect(emulator.allVaults()).toEqual([expect.objectContaining({ id: created.id, name: "Azure Key Vault", scheme: "akv" })]);
     expect(emulator.requests.map((request) => request.method)).toEqual(["GET", "POST"]);

@@ -130,6 +130,8 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["wait above 15 minutes", { rolePropagationWaitSeconds: 901 }, /^rolePropagationWaitSeconds 901 is out of range; use a number from 0 to 900/],
   ["empty Cerby vault name", { cerbyAzureVaultName: "   " }, /^cerbyAzureVaultName "   " must be 1–100 characters/],
   ["Cerby onDelete delete", { cerbyAzureVaultOnDelete: "delete" }, /^cerbyAzureVaultOnDelete "delete" is not allowed; use one of: retain, disable/],
+  ["preflight switch not a boolean", { cerbyPreflight: "skip" }, /^cerbyPreflight "skip" is not a boolean/],
+  ["preflight bound above an hour", { cerbyPreflightTimeoutMinutes: 61 }, /^cerbyPreflightTimeoutMinutes 61 is out of range; use a number from 1 to 60/],
   ["set-as-default not a boolean", { cerbyAzureVaultSetAsDefault: "1" }, /^cerbyAzureVaultSetAsDefault "1" is not a boolean/],
 ];
 

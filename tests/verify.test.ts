@@ -89,12 +89,12 @@ afterEach(async () => {
 });
 
 function environment(): Partial<VerifyEnvironment> {
-  const aws_ = { endpoint: aws.endpoint, credentials: AWS_CREDENTIALS, maxAttempts: 1 };
+  const awsOptions = { endpoint: aws.endpoint, credentials: AWS_CREDENTIALS, maxAttempts: 1 };
   return {
     now: NOW,
     azure: { httpClient: azure.httpClient(), initialBackoffMs: 50 },
-    kms: (region) => new KMSClient({ region, ...aws_ }),
-    iam: (region) => new IAMClient({ region, ...aws_ }),
+    kms: (region) => new KMSClient({ region, ...awsOptions }),
+    iam: (region) => new IAMClient({ region, ...awsOptions }),
     cerby: { maxAttempts: 1 },
   };
 }

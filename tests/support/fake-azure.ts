@@ -6,11 +6,12 @@
  * `httpClient` (core-rest-pipeline's HttpClient) in their options. The one returned here rewrites
  * only the socket address of each request, https://login.microsoftonline.com/... and
  * https://<vault>.vault.azure.net/... to http://127.0.0.1:<port>/..., and sends it with the SDK's
- * own default HTTP client. Everything above the socket runs unchanged: MSAL's authority and
- * tenant discovery, the https-only bearer policy, Key Vault's challenge handshake and its check
- * that the challenge resource matches the vault's domain. A test certificate would need
- * NODE_EXTRA_CA_CERTS, which Node reads only at start-up, or disabling TLS verification
- * process-wide; neither is acceptable in a shared jest worker.
+ * own default HTTP client. Everything above the socket runs unchanged: MSAL's client-credential
+ * flow, the https-only bearer policy, Key Vault's challenge handshake and its check that the
+ * challenge resource matches the vault's domain, and the real host names in every URL. HTTPS would
+ * need a certificate, either minted at test time (Node cannot make X.509 certificates; openssl
+ * may be missing) or checked in, and then trust for it in every client the SDKs build, or
+ * NODE_EXTRA_CA_CERTS, which Node reads only at start-up; none of that tests more of the SDKs.
  */
 import { createPublicKey, generateKeyPair, privateDecrypt, publicEncrypt, randomBytes, constants, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -22,8 +23,8 @@ import {
   type HttpClient,
 } from "@azure/core-rest-pipeline";
 
-export const FAKE_AUTHORITY_HOST = "login.microsoftonline.com";
-export const FAKE_VAULT_HOST = "kv-cerby-fake.vault.azure.net";
+const FAKE_AUTHORITY_HOST = "login.microsoftonline.com";
+const FAKE_VAULT_HOST = "kv-cerby-fake.vault.azure.net";
 export const FAKE_VAULT_URL = `https://${FAKE_VAULT_HOST}/`;
 
 export type FakeKeyType = "RSA" | "RSA-HSM" | "EC";
