@@ -23,6 +23,7 @@ const ROLE_ARN = `arn:aws:iam::${AWS_ACCOUNT_ID}:role/cerby-kms-byo-key-access`;
 const AWS_OUTPUTS = [
   "awsAccountId",
   "awsCerbyVaultId",
+  "awsCerbyVaultSetAsDefault",
   "cerbyRoleArn",
   "cerbyWorkspaceId",
   "kmsKeyArn",

@@ -1,7 +1,17 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SECRET_TEXT, UNKNOWN_TEXT, resourceRef, type Plan, type PlannedResource } from "../tools/plan";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  SECRET_TEXT,
+  UNKNOWN_TEXT,
+  loadProject,
+  loadStackConfig,
+  planStack,
+  resourceRef,
+  type Plan,
+  type PlannedResource,
+} from "../tools/plan";
 import { runPlanCli } from "../tools/plan-cli";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -240,6 +250,17 @@ describe("invalid input", () => {
       expect({ argv, code: result.code, stdout: result.stdout }).toEqual({ argv, code: 2, stdout: "" });
       expect(result.stderr).toContain("Usage: npm run plan");
     }
+  });
+});
+
+describe("provider functions", () => {
+  test("one the plan cannot answer offline fails the plan, naming it and where to teach it", async () => {
+    const project = loadProject(ROOT);
+    const stack = loadStackConfig(project, path.join(ROOT, "Pulumi.dev.yaml"));
+    const program = async () => ({ region: pulumi.runtime.invokeOutput("aws:index/getRegion:getRegion", {}) });
+    await expect(planStack(project, stack, program)).rejects.toThrow(
+      "The offline plan cannot answer the provider function aws:index/getRegion:getRegion; teach it how in INVOKES in tools/plan.ts.",
+    );
   });
 });
 

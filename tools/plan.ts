@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LineCounter, isMap as isYamlMap, isScalar, parseDocument, visit } from "yaml";
-import { CONFIG_KEYS, ConfigError, parseConfig, type ConfigProblem } from "../components/config";
+import { ConfigError, parseConfig, type ConfigProblem } from "../components/config";
 import {
   UNKNOWN,
   isSecretValue,
@@ -44,13 +44,12 @@ interface DeclaredKey {
 
 export interface Project {
   name: string;
-  dir: string;
   /** Keys declared in Pulumi.yaml's config block, fully qualified (`project:key`). */
   declared: Map<string, DeclaredKey>;
 }
 
 /** A stack's config as the program would receive it, and what the offline plan found wrong or odd. */
-export interface StackConfig {
+export interface LoadedStack {
   stack: string;
   file: string;
   /** `project:key` or `provider:key` → value as Pulumi passes it (strings; arrays and maps as JSON). */
@@ -166,7 +165,7 @@ export function loadProject(dir: string): Project {
       default: fallback === undefined ? undefined : configText(fallback),
     });
   }
-  return { name, dir, declared };
+  return { name, declared };
 }
 
 /** The stack name Pulumi uses for a stack file: `Pulumi.<stack>.yaml`, else the file's base name. */
@@ -195,7 +194,7 @@ export function stackFiles(dir: string): string[] {
  * itself would refuse before the program runs: keys outside a namespace, and a plaintext value
  * for a key the project declares secret.
  */
-export function loadStackConfig(project: Project, file: string, stack = stackNameOf(file)): StackConfig {
+export function loadStackConfig(project: Project, file: string, stack = stackNameOf(file)): LoadedStack {
   const yaml = readYaml(file);
   const document = yaml.data ?? {};
   if (!isMap(document) || !isMap(document.config ?? {})) {
@@ -242,7 +241,8 @@ export function loadStackConfig(project: Project, file: string, stack = stackNam
     }
     if (declared.default !== undefined) {
       config[key] = declared.default;
-    } else if (key.startsWith(prefix) && !CONFIG_KEYS[key.slice(prefix.length)]?.required) {
+    } else if (key.startsWith(prefix)) {
+      // The config module reports the keys it needs; any other one only stops the Pulumi CLI.
       const short = key.slice(prefix.length);
       notes.push(
         `${short} is not set. Pulumi.yaml declares it without a default, so pulumi up stops until it is set` +
@@ -261,7 +261,7 @@ export function loadStackConfig(project: Project, file: string, stack = stackNam
  * `secure:` value cannot be checked offline; a problem the placeholder causes says so instead of
  * blaming the (unseen) value.
  */
-export function validateStackConfig(project: Project, stack: StackConfig): ConfigProblem[] {
+export function validateStackConfig(project: Project, stack: LoadedStack): ConfigProblem[] {
   const prefix = `${project.name}:`;
   const problems = [...stack.problems];
   try {
@@ -450,7 +450,7 @@ export function loadProgram(projectDir: string): Program {
 }
 
 /** Runs the program as a preview under the mock runtime with a validated stack config. */
-export async function planStack(project: Project, stack: StackConfig, program: Program): Promise<Plan> {
+export async function planStack(project: Project, stack: LoadedStack, program: Program): Promise<Plan> {
   const invokes: PlannedInvoke[] = [];
   const setting = (key: string) => stack.config[`${project.name}:${key}`] || undefined;
   const cloud: MockCloud = {
