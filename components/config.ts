@@ -647,7 +647,7 @@ function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
   for (const key of source.keys?.() ?? []) {
     if (!(key in CONFIG_KEYS)) {
       const near = known.find((name) => name.toLowerCase() === key.toLowerCase());
-      reader.fail(key, `is not a setting of this project${near ? `; did you mean ${near}?` : ""} See the README's config reference.`);
+      reader.fail(key, `is not a setting of this project${near ? `; did you mean ${near}?` : "."} See the README's config reference.`);
     }
   }
 }

@@ -99,23 +99,32 @@ function main(): void {
   try {
     const { both, growthDir, aws } = writeStacks(scratch);
     const bothLabel = aws ? "Azure + AWS stack" : "Azure stack (no AWS keys in this tree yet)";
-    const commands: Command[] = [
-      { label: "bare SDK: node -e \"require('@pulumi/pulumi')\"", command: node, args: ["-e", "require('@pulumi/pulumi')"] },
-      { label: "plan dev: npm run plan -- --stack dev --format json", command: "npm", args: ["run", "--silent", "plan", "--", "--stack", "dev", "--format", "json"] },
-      { label: "plan dev: the node command npm runs", command: node, args: [...planArgs, "--stack", "dev", "--format", "json"] },
-      { label: `plan ${bothLabel}: npm run plan`, command: "npm", args: ["run", "--silent", "plan", "--", "--config-file", both, "--format", "json"] },
-      { label: `plan ${bothLabel}: node`, command: node, args: [...planArgs, "--config-file", both, "--format", "json"] },
-      { label: `plan ${STACKS_FOR_GROWTH} such stacks with --all: node`, command: node, args: [...planArgs, "--all", "--dir", growthDir, "--format", "json"] },
-    ];
+    const json = ["--format", "json"];
+    const commands = {
+      bare: { label: "bare SDK: node -e \"require('@pulumi/pulumi')\"", command: node, args: ["-e", "require('@pulumi/pulumi')"] },
+      program: {
+        label: "SDK and the program's modules: node -e \"require('./index.ts')\"",
+        command: node,
+        args: ["-r", "./tools/plan-register.js", "-e", "require('./index.ts')"],
+      },
+      devNpm: { label: "plan dev: npm run plan -- --stack dev --format json", command: "npm", args: ["run", "--silent", "plan", "--", "--stack", "dev", ...json] },
+      devNode: { label: "plan dev: the node command npm runs", command: node, args: [...planArgs, "--stack", "dev", ...json] },
+      bothNpm: { label: `plan ${bothLabel}: npm run plan`, command: "npm", args: ["run", "--silent", "plan", "--", "--config-file", both, ...json] },
+      bothNode: { label: `plan ${bothLabel}: node`, command: node, args: [...planArgs, "--config-file", both, ...json] },
+      growth: { label: `plan ${STACKS_FOR_GROWTH} such stacks with --all: node`, command: node, args: [...planArgs, "--all", "--dir", growthDir, ...json] },
+    } satisfies Record<string, Command>;
+    type Name = keyof typeof commands;
+    const names = Object.keys(commands) as Name[];
 
     // A first run fills the transpile cache; every later run is a warm start, as in daily use.
-    const outputs = commands.map((command) => time(command).stdout);
-    const samples = commands.map(() => [] as number[]);
+    const outputs = Object.fromEntries(names.map((name) => [name, time(commands[name]).stdout])) as Record<Name, string>;
+    const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
     for (let run = 0; run < RUNS; run += 1) {
-      commands.forEach((command, index) => samples[index].push(time(command).seconds));
+      for (const name of names) {
+        samples[name].push(time(commands[name]).seconds);
+      }
     }
-    const medians = samples.map(median);
-    const floor = medians[0];
+    const medians = Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<Name, number>;
 
     const cpu = fs.readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? "unknown CPU";
     const lines = [
@@ -124,9 +133,9 @@ function main(): void {
       "",
       "| Measurement | Median wall time | × bare SDK require |",
       "| --- | ---: | ---: |",
-      ...commands.map((command, index) => `| ${command.label} | ${medians[index].toFixed(2)} s | ${(medians[index] / floor).toFixed(2)}× |`),
-      `| npm's own overhead (npm run minus node, dev stack) | ${(medians[1] - medians[2]).toFixed(2)} s | |`,
-      `| each stack beyond the first, in one --all process | ${((medians[5] - medians[4]) / (STACKS_FOR_GROWTH - 1)).toFixed(3)} s | |`,
+      ...names.map((name) => `| ${commands[name].label} | ${medians[name].toFixed(2)} s | ${(medians[name] / medians.bare).toFixed(2)}× |`),
+      `| npm's own overhead (npm run minus node, dev stack) | ${(medians.devNpm - medians.devNode).toFixed(2)} s | |`,
+      `| each stack beyond the first, in one --all process | ${((medians.growth - medians.bothNode) / (STACKS_FOR_GROWTH - 1)).toFixed(3)} s | |`,
     ];
 
     if (!options["skip-tests"]) {
@@ -135,7 +144,7 @@ function main(): void {
     }
 
     lines.push("", "| Stack | Dynamic resource | Serialized provider |", "| --- | --- | ---: |");
-    for (const [stack, output] of [["dev", outputs[2]], [path.basename(both), outputs[4]]] as const) {
+    for (const [stack, output] of [["dev", outputs.devNode], [path.basename(both), outputs.bothNode]] as const) {
       const plan = JSON.parse(output) as Plan;
       for (const resource of plan.resources.filter((item) => item.providerBytes !== undefined)) {
         lines.push(`| ${stack} | \`${resource.type}\` ${resource.name} | ${resource.providerBytes} bytes |`);

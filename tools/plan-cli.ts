@@ -16,7 +16,7 @@ import {
 } from "./plan";
 import { PLAN_FORMATS, renderPlans, type PlanFormat } from "./plan-render";
 
-export const USAGE = `Usage: npm run plan -- (--stack NAME | --all | --config-file PATH) [--format table|markdown|json] [--dir DIR]
+const USAGE = `Usage: npm run plan -- (--stack NAME | --all | --config-file PATH) [--format table|markdown|json] [--dir DIR]
 
 Plans offline what \`pulumi up\` would declare for a stack: validates Pulumi.<stack>.yaml over the
 defaults in Pulumi.yaml, runs the program under Pulumi's mock runtime, and prints every resource,

@@ -34,7 +34,7 @@ function shortType(type: string): string {
 }
 
 /** `path: text` lines for a value: maps are walked, lists of scalars stay on one line. */
-export function flatten(value: unknown, prefix = ""): [string, string][] {
+function flatten(value: unknown, prefix = ""): [string, string][] {
   if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length > 0) {
     return Object.entries(value).flatMap(([key, item]) => flatten(item, prefix ? `${prefix}.${key}` : key));
   }

@@ -377,7 +377,7 @@ export interface Plan {
 }
 
 /** A raw wire value as the plan shows it: secrets and unknowns become their texts. */
-export function displayValue(raw: unknown): unknown {
+function displayValue(raw: unknown): unknown {
   if (isSecretValue(raw)) {
     return SECRET_TEXT;
   }
@@ -441,10 +441,10 @@ type Program = () => Promise<Record<string, unknown>> | Record<string, unknown>;
 
 /** Loads the project's program (index.ts), the same module `pulumi up` runs. */
 export function loadProgram(projectDir: string): Program {
-  const loaded = require(path.join(projectDir, "index")) as Program | { default?: Program };
+  const loaded = require(path.resolve(projectDir, "index")) as Program | { default?: Program };
   const program = typeof loaded === "function" ? loaded : loaded.default;
   if (typeof program !== "function") {
-    throw new Error(`${path.join(projectDir, "index.ts")} must export a function (the program), as index.ts does with \`export =\`.`);
+    throw new Error(`${path.resolve(projectDir, "index.ts")} must export a function (the program), as index.ts does with \`export =\`.`);
   }
   return program;
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import { Provider } from "@pulumi/aws/provider";
+import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import type { AwsConfig, CerbyConfig } from "../config";
 import { CerbyVault } from "../cerby/vault";
 import { CerbyKmsKey } from "./kmsKey";
@@ -36,12 +37,12 @@ export class AwsKmsIntegration extends pulumi.ComponentResource {
     // Explicit providers pin each key to its configured Region, whatever AWS_REGION or the
     // deployer's profile says; allowedAccountIds stops a deployment into the wrong account.
     const allowedAccountIds = config.accountId ? [config.accountId] : undefined;
-    const primaryProvider = new aws.Provider(
+    const primaryProvider = new Provider(
       `${name}-primary-region`,
       { region: config.primaryRegion, allowedAccountIds },
       { parent: this },
     );
-    const replicaProvider = new aws.Provider(
+    const replicaProvider = new Provider(
       `${name}-replica-region`,
       { region: config.replicaRegion, allowedAccountIds },
       { parent: this },
@@ -89,7 +90,7 @@ export class AwsKmsIntegration extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    this.accountId = aws.getCallerIdentityOutput({}, { parent: this, provider: primaryProvider }).accountId;
+    this.accountId = getCallerIdentityOutput({}, { parent: this, provider: primaryProvider }).accountId;
 
     // Cerby is called only once the role can use both keys: the component dependencies take in
     // the inline policy and the replica, which the three values alone would not.

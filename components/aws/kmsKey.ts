@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import type { Provider } from "@pulumi/aws/provider";
+import * as kms from "@pulumi/aws/kms";
 
 /** The only key spec Cerby's AWS KMS strategy works with. */
 export const KMS_KEY_SPEC = "RSA_4096";
@@ -8,7 +9,7 @@ export const KMS_KEY_USAGE = "ENCRYPT_DECRYPT";
 
 export interface CerbyKmsKeyArgs {
   /** Provider of the primary Region; the key lives where it points. */
-  provider: aws.Provider;
+  provider: Provider;
   /** Shown in the AWS console, so that nobody disables the key without knowing what it is for. */
   description: string;
   /** Alias of the key, "alias/…". Aliases are per Region; this one is in the primary Region. */
@@ -34,9 +35,9 @@ export class CerbyKmsKey extends pulumi.ComponentResource {
 
     // No `policy`: Cerby requires the default key policy, which lets IAM policies in this account
     // grant use of the key; the Cerby role's inline policy relies on it. No `enableKeyRotation`:
-    // KMS does not rotate asymmetric keys. The origin is AWS_KMS because aws.kms.Key always has
+    // KMS does not rotate asymmetric keys. The origin is AWS_KMS because kms.Key always has
     // KMS generate the key material (imported material would be aws.kms.ExternalKey).
-    const key = new aws.kms.Key(
+    const key = new kms.Key(
       name,
       {
         description: args.description,
@@ -49,7 +50,7 @@ export class CerbyKmsKey extends pulumi.ComponentResource {
       { parent: this, provider: args.provider, protect: true, retainOnDelete: true },
     );
 
-    const alias = new aws.kms.Alias(
+    const alias = new kms.Alias(
       `${name}-alias`,
       { name: args.aliasName, targetKeyId: key.keyId },
       { parent: this, provider: args.provider },

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import type { Provider } from "@pulumi/aws/provider";
+import * as kms from "@pulumi/aws/kms";
 
 export interface CerbyKmsReplicaKeyArgs {
   /** Provider of the replica Region; it must differ from the primary key's Region. */
-  provider: aws.Provider;
+  provider: Provider;
   /** ARN of the multi-Region primary key to replicate. */
   primaryKeyArn: pulumi.Input<string>;
   description: string;
@@ -29,7 +30,7 @@ export class CerbyKmsReplicaKey extends pulumi.ComponentResource {
 
     // A replica inherits key spec, usage and material from its primary; its key policy, like the
     // primary's, stays the default.
-    const replica = new aws.kms.ReplicaKey(
+    const replica = new kms.ReplicaKey(
       name,
       {
         primaryKeyArn: args.primaryKeyArn,
@@ -40,7 +41,7 @@ export class CerbyKmsReplicaKey extends pulumi.ComponentResource {
       { parent: this, provider: args.provider, protect: true, retainOnDelete: true },
     );
 
-    const alias = new aws.kms.Alias(
+    const alias = new kms.Alias(
       `${name}-alias`,
       { name: args.aliasName, targetKeyId: replica.keyId },
       { parent: this, provider: args.provider },

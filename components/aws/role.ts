@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import type { Provider } from "@pulumi/aws/provider";
+import * as iam from "@pulumi/aws/iam";
 
 /** Exactly what Cerby does with the key, per its AWS KMS help article; nothing else is granted. */
 export const CERBY_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:GetPublicKey", "kms:DescribeKey"] as const;
@@ -49,7 +50,7 @@ export function cerbyKeyAccessPolicy(keyArns: string[]): PolicyDocument {
 
 export interface CerbyAccessRoleArgs {
   /** IAM is global, but an explicit provider keeps the account check and credentials of the keys' provider. */
-  provider: aws.Provider;
+  provider: Provider;
   /** IAM role name. Changing it replaces the role, and Cerby then holds a stale role ARN. */
   roleName: string;
   /** The AWS principal Cerby assumes the role from. */
@@ -74,7 +75,7 @@ export class CerbyAccessRole extends pulumi.ComponentResource {
   constructor(name: string, args: CerbyAccessRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cerby:aws:AccessRole", name, {}, opts);
 
-    const role = new aws.iam.Role(
+    const role = new iam.Role(
       name,
       {
         name: args.roleName,
@@ -85,7 +86,7 @@ export class CerbyAccessRole extends pulumi.ComponentResource {
       { parent: this, provider: args.provider },
     );
 
-    const policy = new aws.iam.RolePolicy(
+    const policy = new iam.RolePolicy(
       `${name}-kms`,
       {
         role: role.name,

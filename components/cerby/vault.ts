@@ -47,6 +47,12 @@ function secretAkv(akv: CerbyVaultArgs["akv"]): pulumi.Input<CerbyAkvSettings> |
 }
 
 /**
+ * One provider instance for every vault: the SDK serializes a dynamic provider once per instance,
+ * and this one is large.
+ */
+const provider = new CerbyVaultProvider();
+
+/**
  * A vault registered in Cerby (Settings → Vaults), managed by CerbyVaultProvider. The Cerby API
  * key is not an input: the provider reads it from the stack secret cerbyApiKey or CERBY_API_KEY.
  * Protected by default, since removing it from the stack is never routine.
@@ -76,7 +82,7 @@ export class CerbyVault extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: CerbyVaultArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      new CerbyVaultProvider(),
+      provider,
       name,
       {
         workspace: args.workspace,
