@@ -33,11 +33,15 @@ function inputs(apiUrl: string, overrides: Partial<CerbyVaultInputs> = {}): Cerb
   };
 }
 
+/** The Azure preflight is off: these figures are about Cerby's API, and the vault URL is fictitious. */
+const SETTINGS: Record<string, string> = {
+  "cerby-external-keys:cerbyApiKey": API_KEY,
+  "cerby-external-keys:cerbyPreflight": "false",
+};
+
 async function configured(): Promise<CerbyVaultProvider> {
   const provider = new CerbyVaultProvider({ log: { info: () => undefined, warn: () => undefined } });
-  await provider.configure({
-    config: { get: (key) => (key === "cerby-external-keys:cerbyApiKey" ? API_KEY : undefined), require: () => API_KEY },
-  });
+  await provider.configure({ config: { get: (key) => SETTINGS[key], require: (key) => SETTINGS[key] } });
   return provider;
 }
 

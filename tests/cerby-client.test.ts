@@ -213,6 +213,23 @@ describe("retries", () => {
     expect(emulator.requests.map((request) => request.method)).toEqual(["POST", "PATCH"]);
   });
 
+  test("an AWS KMS vault cannot be disabled, as in Cerby: a 400, not retried", async () => {
+    const kms = await client().createVault({
+      name: "AWS KMS",
+      scheme: "kms_byo",
+      isDefault: false,
+      configuration: {
+        awsAccountId: "123456789012",
+        kmsKeyId: "mrk-0123456789abcdef0123456789abcdef",
+        roleArn: "arn:aws:iam::123456789012:role/cerby",
+      },
+    });
+    const error = await failure(client().updateVault(kms.id, { state: "disabled" }));
+    expect((error as CerbyApiError).status).toBe(400);
+    expect(error.message).toContain("AWS KMS vaults cannot be disabled");
+    expect(emulator.requests.map((request) => request.method)).toEqual(["POST", "PATCH"]);
+  });
+
   test("a POST whose answer was lost is retried and meets 409: the vault exists exactly once", async () => {
     emulator.inject({ method: "POST", path: "/vaults", fault: { kind: "commit-then-drop" } });
     const error = await failure(client().createVault(AKV_VAULT));

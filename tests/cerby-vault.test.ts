@@ -5,7 +5,6 @@ import { PlainValue, RecordedResource, redactSecrets, runUnderMocks } from "../t
 import { CerbyEmulator } from "./support/cerby-emulator";
 
 // Loaded the way the dynamic provider host loads a serialized provider.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireFromString: (code: string, filename: string) => { handler(): unknown } = require("require-from-string");
 
 const API_KEY = "cerby-mock-key-93c1e7a05b";
@@ -161,6 +160,16 @@ test("the serialized provider, loaded as the engine loads it, has no key until c
     const created = await provider.create(inputs);
     expect(emulator.allVaults()).toEqual([expect.objectContaining({ id: created.id, name: "Azure Key Vault", scheme: "akv" })]);
     expect(emulator.requests.map((request) => request.method)).toEqual(["GET", "POST"]);
+
+    // Errors keep their message and fields through serialization (Error subclasses would not).
+    const wrongKey = load();
+    const wrongSettings: Record<string, string> = { ...settings, "cerby-external-keys:cerbyApiKey": "not-the-right-key-000" };
+    await wrongKey.configure?.({ config: { get: (key) => wrongSettings[key], require: () => "" } });
+    await expect(wrongKey.create(inputs)).rejects.toMatchObject({
+      name: "CerbyApiError",
+      status: 401,
+      message: expect.stringContaining("pulumi config set --secret cerbyApiKey"),
+    });
   } finally {
     if (saved !== undefined) {
       process.env.CERBY_API_KEY = saved;

@@ -83,7 +83,7 @@ export function isApiError(error: unknown, status?: number): error is CerbyApiEr
   return isErrorLike(error) && error.name === "CerbyApiError" && (status === undefined || (error as CerbyApiError).status === status);
 }
 
-export const REDACTED = "[redacted]";
+const REDACTED = "[redacted]";
 
 /**
  * Shorter values are not treated as secrets: replacing them would garble messages, and no Cerby
