@@ -317,15 +317,25 @@ export interface ConfigProblem {
   message: string;
 }
 
-/** Thrown when the stack config is invalid; lists every problem, not just the first. */
-export class ConfigError extends Error {
-  constructor(readonly problems: ConfigProblem[]) {
-    super(
-      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((problem) => `  - ${PROJECT}:${problem.key} ${problem.message}`).join("\n"),
-    );
-    this.name = "ConfigError";
-  }
+/**
+ * The error for invalid stack config; lists every problem, not just the first. A plain Error with
+ * a name rather than a subclass: the Cerby provider raises it from Pulumi's closure serialization,
+ * which loses a subclass's message.
+ */
+export interface ConfigError extends Error {
+  name: "ConfigError";
+  problems: ConfigProblem[];
+}
+
+export function invalidConfigError(problems: ConfigProblem[]): ConfigError {
+  const message =
+    `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+    problems.map((problem) => `  - ${PROJECT}:${problem.key} ${problem.message}`).join("\n");
+  return Object.assign(new Error(message), { name: "ConfigError" as const, problems });
+}
+
+export function isConfigError(error: unknown): error is ConfigError {
+  return error instanceof Error && error.name === "ConfigError" && Array.isArray((error as ConfigError).problems);
 }
 
 /**
@@ -676,7 +686,7 @@ export function parseConfig(source: ConfigSource): StackConfig {
   }
   const aws = awsEnabled ? readAws(reader) : undefined;
   if (reader.problems.length > 0) {
-    throw new ConfigError(reader.problems);
+    throw invalidConfigError(reader.problems);
   }
   return { cerby, azure, aws };
 }

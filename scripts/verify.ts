@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
-import { PreflightError, preflightAzureKey, type AzureCheck, type PreflightOptions } from "../components/azure/preflight";
+import { isPreflightError, preflightAzureKey, type AzureCheck, type PreflightOptions } from "../components/azure/preflight";
 import { CerbyClient, type ClientTuning } from "../components/cerby/client";
 import type { VaultRecord, VaultScheme } from "../components/cerby/contract";
 import { redact } from "../components/cerby/errors";
@@ -110,7 +110,7 @@ async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<Ch
     const result = await preflightAzureKey({ tenantId, clientId, clientSecret, vaultUrl, keyName }, { ...env.azure, now: env.now });
     lines.push(...result.checks.map(asLine));
   } catch (error) {
-    lines.push(...(error instanceof PreflightError ? error.checks.map(asLine) : [fail("azure.preflight", errorText(error))]));
+    lines.push(...(isPreflightError(error) ? error.checks.map(asLine) : [fail("azure.preflight", errorText(error))]));
   }
   return lines;
 }

@@ -1,4 +1,4 @@
-import { CERBY_AWS_PRINCIPAL_ARN, ConfigError, parseConfig, type ConfigSource } from "../components/config";
+import { CERBY_AWS_PRINCIPAL_ARN, isConfigError, parseConfig, type ConfigSource } from "../components/config";
 import { CERBY_WORKSPACE_ID } from "./support/aws-cloud";
 
 /** The smallest valid config for an AWS-only stack. */
@@ -23,7 +23,7 @@ function problemsOf(values: Record<string, unknown>): string[] {
   try {
     parseConfig(source(values));
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (isConfigError(error)) {
       return error.problems.map((problem) => `${problem.key} ${problem.message}`);
     }
     throw error;

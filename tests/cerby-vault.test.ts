@@ -170,6 +170,12 @@ test("the serialized provider, loaded as the engine loads it, has no key until c
       status: 401,
       message: expect.stringContaining("pulumi config set --secret cerbyApiKey"),
     });
+    const badPreflight = load();
+    const badSettings: Record<string, string> = { ...settings, "cerby-external-keys:cerbyPreflight": "maybe" };
+    await expect(badPreflight.configure?.({ config: { get: (key) => badSettings[key], require: () => "" } })).rejects.toMatchObject({
+      name: "ConfigError",
+      message: expect.stringContaining('cerby-external-keys:cerbyPreflight "maybe" is not a boolean'),
+    });
   } finally {
     if (saved !== undefined) {
       process.env.CERBY_API_KEY = saved;

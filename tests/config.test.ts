@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, ConfigError, parseConfig, type ConfigSource, type StackConfig } from "../components/config";
+import { CONFIG_KEYS, isConfigError, parseConfig, type ConfigSource, type StackConfig } from "../components/config";
 
 const VALID: Record<string, string> = {
   cerbyWorkspace: "acme",
@@ -22,7 +22,7 @@ function problemsOf(values: Record<string, unknown>, keys?: string[]): string[] 
   try {
     parseConfig(source(values, keys));
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (isConfigError(error)) {
       return error.problems.map((problem) => `${problem.key} ${problem.message}`);
     }
     throw error;
@@ -153,8 +153,8 @@ describe("parseConfig rejects bad config with a message naming the key, the valu
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(ConfigError);
-    const message = (error as ConfigError).message;
+    expect(isConfigError(error)).toBe(true);
+    const message = (error as Error).message;
     expect(message).toMatch(/^Invalid stack configuration \(5 problems\):/);
     for (const key of ["cerbyWorkspace", "keyVaultName", "softDeleteRetentionDays", "keySize", "roleScope"]) {
       expect(message).toContain(`\n  - cerby-external-keys:${key} `);

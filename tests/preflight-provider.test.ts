@@ -6,10 +6,10 @@
  */
 import type { KeyObject } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { PreflightError, readPreflightSettings } from "../components/azure/preflight";
+import { isPreflightError, readPreflightSettings } from "../components/azure/preflight";
 import type { CerbyVaultInputs, CerbyVaultOutputs } from "../components/cerby/provider";
 import { CerbyVaultProvider } from "../components/cerby/provider";
-import { CONFIG_KEYS, ConfigError } from "../components/config";
+import { CONFIG_KEYS } from "../components/config";
 import { CerbyEmulator } from "./support/cerby-emulator";
 import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
 
@@ -89,7 +89,7 @@ describe("the preflight in CerbyVault create and update", () => {
     azure.key = { ...azure.key, privateKey: rsa2048 };
     const instance = await provider();
     const error = await rejection(instance.create(akvInputs()));
-    expect(error).toBeInstanceOf(PreflightError);
+    expect(isPreflightError(error)).toBe(true);
     expect(error.message).toMatch(/check "key-size".*2048-bit modulus/);
     expect(cerby.requests).toHaveLength(0);
   });
@@ -146,7 +146,7 @@ describe("readPreflightSettings", () => {
     const values: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "false", "cerby-external-keys:cerbyPreflightTimeoutMinutes": "25" };
     expect(readPreflightSettings((key) => values[key])).toEqual({ enabled: false, timeoutMs: 25 * 60_000 });
     const bad: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "no", "cerby-external-keys:cerbyPreflightTimeoutMinutes": "0" };
-    expect(() => readPreflightSettings((key) => bad[key])).toThrow(ConfigError);
+    expect(() => readPreflightSettings((key) => bad[key])).toThrow(/^Invalid stack configuration \(2 problems\)/);
     expect(() => readPreflightSettings((key) => bad[key])).toThrow(/cerbyPreflight "no" is not a boolean[\s\S]*cerbyPreflightTimeoutMinutes "0" is not allowed/);
   });
 });

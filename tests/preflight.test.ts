@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { PreflightError, preflightAzureKey, type AzureKeyTarget, type PreflightOptions } from "../components/azure/preflight";
+import { isPreflightError, preflightAzureKey, type PreflightError, type AzureKeyTarget, type PreflightOptions } from "../components/azure/preflight";
 import { FAKE_VAULT_URL, FakeAzure, makeKeyPair, type FakeKey, type FakePrincipal } from "./support/fake-azure";
 
 const SECRET = "Qx8~fake-client-secret-value.2Zr";
@@ -62,7 +62,7 @@ async function run(
       ...options,
     });
   } catch (error) {
-    if (!(error instanceof PreflightError)) {
+    if (!isPreflightError(error)) {
       throw error;
     }
     outcome.error = error;
@@ -143,7 +143,7 @@ describe("preflightAzureKey", () => {
     const httpClient = closed.httpClient();
     await closed.close();
     const error = await preflightAzureKey(TARGET, { httpClient, timeoutMs: 1000, initialBackoffMs: 100 }).catch((reason: PreflightError) => reason);
-    expect(error).toBeInstanceOf(PreflightError);
+    expect(isPreflightError(error)).toBe(true);
     expect((error as PreflightError).attempts).toBeGreaterThan(1);
     expect((error as PreflightError).message).toMatch(/"sign-in".*still failing at the 1 s bound.*Likely cause: network: .*set cerbyPreflight to false/);
   });

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../components/config";
+import { invalidConfigError, isConfigError } from "../components/config";
 import {
   PlanFileError,
   displayPath,
@@ -138,14 +138,14 @@ export async function runPlanCli(argv: string[], io: PlanCliIo): Promise<number>
       const stack = loadStackConfig(project, target.file, target.stack);
       const problems = validateStackConfig(project, stack);
       if (problems.length > 0) {
-        throw new ConfigError(problems);
+        throw invalidConfigError(problems);
       }
       program ??= loadProgram(io.projectDir);
       plans.push(await planStack(project, stack, program));
     } catch (error) {
       failed = true;
       const where = displayPath(target.file);
-      if (error instanceof ConfigError) {
+      if (isConfigError(error)) {
         io.stderr(`${where}: ${error.message}`);
       } else if (error instanceof PlanFileError) {
         io.stderr(error.message);

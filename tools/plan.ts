@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LineCounter, isMap as isYamlMap, isScalar, parseDocument, visit } from "yaml";
-import { ConfigError, parseConfig, type ConfigProblem } from "../components/config";
+import { isConfigError, parseConfig, type ConfigProblem } from "../components/config";
 import {
   UNKNOWN,
   isSecretValue,
@@ -270,7 +270,7 @@ export function validateStackConfig(project: Project, stack: LoadedStack): Confi
       keys: () => Object.keys(stack.config).filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length)),
     });
   } catch (error) {
-    if (!(error instanceof ConfigError)) {
+    if (!isConfigError(error)) {
       throw error;
     }
     for (const problem of error.problems) {

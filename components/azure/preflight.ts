@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ClientSecretCredential } from "@azure/identity";
 import { CryptographyClient, KeyClient, type KeyClientOptions, type KeyVaultKey } from "@azure/keyvault-keys";
 import { redact } from "../cerby/errors";
-import { ConfigError, KEY_SIZE, PROJECT, type ConfigProblem } from "../config";
+import { invalidConfigError, KEY_SIZE, PROJECT, type ConfigProblem } from "../config";
 import { checkGuid, checkKeyName, checkVaultUrl } from "../validation";
 
 /** The five values Cerby's "Azure External Keys" strategy is given. */
@@ -65,18 +65,25 @@ export interface PreflightResult {
   elapsedMs: number;
 }
 
-/** The preflight's verdict when it fails: the failed check, every check made, and how long it tried. */
-export class PreflightError extends Error {
-  constructor(
-    message: string,
-    readonly check: AzureCheckName,
-    readonly checks: AzureCheck[],
-    readonly attempts: number,
-    readonly elapsedMs: number,
-  ) {
-    super(message);
-    this.name = "PreflightError";
-  }
+/**
+ * The preflight's verdict when it fails: the failed check, every check made, and how long it
+ * tried. A plain Error with a name, not a subclass: it is raised inside the serialized CerbyVault
+ * provider, where Pulumi's closure serialization loses a subclass's message.
+ */
+export interface PreflightError extends Error {
+  name: "PreflightError";
+  check: AzureCheckName;
+  checks: AzureCheck[];
+  attempts: number;
+  elapsedMs: number;
+}
+
+function preflightError(message: string, fields: Omit<PreflightError, keyof Error>): PreflightError {
+  return Object.assign(new Error(message), fields, { name: "PreflightError" as const });
+}
+
+export function isPreflightError(error: unknown): error is PreflightError {
+  return error instanceof Error && error.name === "PreflightError";
 }
 
 /** Whether the CerbyVault provider runs the preflight, and its bound. */
@@ -116,7 +123,7 @@ export function readPreflightSettings(get: (key: string) => string | undefined):
     });
   }
   if (problems.length > 0) {
-    throw new ConfigError(problems);
+    throw invalidConfigError(problems);
   }
   return { enabled: enabled === "true", timeoutMs: Number(minutes) * 60_000 };
 }
@@ -213,7 +220,7 @@ interface Diagnosis {
 
 const PROPAGATION_CAUSE =
   "the role assignment has not propagated yet (this can take several minutes), or the service principal has the wrong role or scope: it needs Key Vault Crypto User or higher on the key or the vault";
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "REQUEST_SEND_ERROR"]);
+const NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "REQUEST_SEND_ERROR"];
 
 function firstLine(text: string): string {
   const line = text.split(/\r?\n/).find((part) => part.trim().length > 0) ?? text;
@@ -318,7 +325,7 @@ function diagnose(error: unknown, target: AzureKeyTarget, operation: string): Di
     return { retry: false, detail: said, cause: "an unexpected refusal; see the detail" };
   }
   // MSAL reports an unreachable Entra ID as "network_error", without the system error code.
-  if ((typeof code === "string" && NETWORK_CODES.has(code)) || /\bnetwork_error\b/.test(message)) {
+  if ((typeof code === "string" && NETWORK_CODES.includes(code)) || /\bnetwork_error\b/.test(message)) {
     return { retry: true, detail: `could not reach Azure during ${operation}: ${firstLine(message)}`, cause: NETWORK_CAUSE };
   }
   return { retry: false, detail: `${operation} failed: ${firstLine(message)}`, cause: "an unexpected error; see the detail" };
@@ -458,13 +465,12 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
   const problems = inputProblems(target);
   if (problems.length > 0) {
     const detail = problems.join("; ");
-    throw new PreflightError(
-      redact(`Azure Key Vault preflight: invalid inputs: ${detail}.`, [target.clientSecret]),
-      "inputs",
-      [{ name: "inputs", ok: false, detail, cause: "the values given for the Cerby vault are malformed" }],
-      0,
-      0,
-    );
+    throw preflightError(redact(`Azure Key Vault preflight: invalid inputs: ${detail}.`, [target.clientSecret]), {
+      check: "inputs",
+      checks: [{ name: "inputs", ok: false, detail, cause: "the values given for the Cerby vault are malformed" }],
+      attempts: 0,
+      elapsedMs: 0,
+    });
   }
 
   // The wall clock, only to judge the key's dates; it never reaches a resource input, which must
@@ -486,7 +492,12 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
     const when = `${attempts} attempt${attempts === 1 ? "" : "s"} in ${formatDuration(elapsed())}`;
     const bound = timedOut ? `, still failing at the ${formatDuration(timeoutMs)} bound` : "";
     const message = `Azure Key Vault preflight failed at check "${outcome.check}" for ${where} (${when}${bound}): ${detail}. Likely cause: ${cause}.`;
-    return new PreflightError(redact(message, [target.clientSecret]), outcome.check, outcome.checks, attempts, elapsed());
+    return preflightError(redact(message, [target.clientSecret]), {
+      check: outcome.check,
+      checks: outcome.checks,
+      attempts,
+      elapsedMs: elapsed(),
+    });
   };
 
   log(`Preflight: checking ${where}; retrying for up to ${formatDuration(timeoutMs)} while access propagates.`);
