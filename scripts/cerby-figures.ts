@@ -10,6 +10,7 @@ import { CerbyVaultInputs, CerbyVaultOutputs, CerbyVaultProvider } from "../comp
 import { CerbyVault } from "../components/cerby/vault";
 import { CerbyEmulator, Fault } from "../tests/support/cerby-emulator";
 import { runUnderMocks } from "../tools/mock-runtime";
+import { akvSettings } from "../tests/support/cerby-fixtures";
 
 const API_KEY = "figures-api-key-0123456789";
 const RUNS = 5;
@@ -22,13 +23,7 @@ function inputs(apiUrl: string, overrides: Partial<CerbyVaultInputs> = {}): Cerb
     scheme: "akv",
     setAsDefault: false,
     onDelete: "retain",
-    akv: {
-      clientId: "11111111-1111-1111-1111-111111111111",
-      tenantId: "22222222-2222-2222-2222-222222222222",
-      clientSecret: "figures-client-secret-value",
-      vaultUrl: "https://kv-cerby-abc123.vault.azure.net/",
-      keyName: "cerby-external-key",
-    },
+    akv: akvSettings("figures-client-secret-value"),
     ...overrides,
   };
 }

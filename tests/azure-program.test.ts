@@ -2,20 +2,9 @@ import { KEY_VAULT_ROLES } from "../components/config";
 import { isSecretValue, redactSecrets, type RecordedResource } from "../tools/mock-runtime";
 import { APP_CLIENT_ID, CLIENT_SECRET, SERVICE_PRINCIPAL_OBJECT_ID, SIGNED_IN } from "./support/azure-cloud";
 import { runProgram, single } from "./support/program";
+import { AZURE_TYPES } from "./support/resource-types";
 
-const T = {
-  resourceGroup: "azure-native:resources:ResourceGroup",
-  vault: "azure-native:keyvault:Vault",
-  key: "azure-native:keyvault:Key",
-  lock: "azure-native:authorization:ManagementLockByScope",
-  roleAssignment: "azure-native:authorization:RoleAssignment",
-  application: "azuread:index/application:Application",
-  servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
-  password: "azuread:index/applicationPassword:ApplicationPassword",
-  randomName: "random:index/randomString:RandomString",
-  delay: "pulumi-nodejs:dynamic/azure:PropagationDelay",
-  cerbyVault: "pulumi-nodejs:dynamic/cerby:Vault",
-};
+const T = AZURE_TYPES;
 
 function inputs(resource: RecordedResource): Record<string, any> {
   return redactSecrets(resource.rawInputs) as Record<string, any>;

@@ -3,6 +3,7 @@ import { ClientTuning } from "../components/cerby/client";
 import { CerbyApiError } from "../components/cerby/errors";
 import { CerbyVaultInputs, CerbyVaultOutputs, CerbyVaultProvider, ProviderLog } from "../components/cerby/provider";
 import { CerbyEmulator, Fault, RecordedRequest } from "./support/cerby-emulator";
+import { akvSettings } from "./support/cerby-fixtures";
 
 const API_KEY = "cerby-provider-key-4e8b1f0c2d";
 const CLIENT_SECRET = "entra-secret-Zx8~Qp2_first";
@@ -75,13 +76,7 @@ function akvInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs 
     scheme: "akv",
     setAsDefault: false,
     onDelete: "retain",
-    akv: {
-      clientId: "11111111-1111-1111-1111-111111111111",
-      tenantId: "22222222-2222-2222-2222-222222222222",
-      clientSecret: CLIENT_SECRET,
-      vaultUrl: "https://kv-cerby-abc123.vault.azure.net/",
-      keyName: "cerby-external-key",
-    },
+    akv: akvSettings(CLIENT_SECRET),
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import { CerbyVaultOutputs, CerbyVaultProvider } from "../components/cerby/provi
 import { CerbyVault, CerbyVaultArgs } from "../components/cerby/vault";
 import { PlainValue, RecordedResource, redactSecrets, runUnderMocks } from "../tools/mock-runtime";
 import { CerbyEmulator } from "./support/cerby-emulator";
+import { akvSettings } from "./support/cerby-fixtures";
 
 // Loaded the way the dynamic provider host loads a serialized provider.
 const requireFromString: (code: string, filename: string) => { handler(): unknown } = require("require-from-string");
@@ -34,13 +35,7 @@ function akvArgs(overrides: Partial<CerbyVaultArgs> = {}): CerbyVaultArgs {
     workspace: "acme",
     name: "Azure Key Vault",
     scheme: "akv",
-    akv: {
-      clientId: "11111111-1111-1111-1111-111111111111",
-      tenantId: "22222222-2222-2222-2222-222222222222",
-      clientSecret: CLIENT_SECRET,
-      vaultUrl: "https://kv-cerby-abc123.vault.azure.net/",
-      keyName: "cerby-external-key",
-    },
+    akv: akvSettings(CLIENT_SECRET),
     ...overrides,
   };
 }

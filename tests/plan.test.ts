@@ -13,23 +13,13 @@ import {
   type PlannedResource,
 } from "../tools/plan";
 import { runPlanCli } from "../tools/plan-cli";
+import { AZURE_TYPES } from "./support/resource-types";
 
 const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures");
 const PLAINTEXT_SECRET = "plan-fixture-NOT-A-REAL-KEY-7d1e0c4b9a";
 
-const T = {
-  resourceGroup: "azure-native:resources:ResourceGroup",
-  vault: "azure-native:keyvault:Vault",
-  key: "azure-native:keyvault:Key",
-  lock: "azure-native:authorization:ManagementLockByScope",
-  roleAssignment: "azure-native:authorization:RoleAssignment",
-  application: "azuread:index/application:Application",
-  servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
-  password: "azuread:index/applicationPassword:ApplicationPassword",
-  delay: "pulumi-nodejs:dynamic/azure:PropagationDelay",
-  cerbyVault: "pulumi-nodejs:dynamic/cerby:Vault",
-};
+const T = AZURE_TYPES;
 
 /** Runs the plan's command line in this process and captures what it prints. */
 async function plan(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { readBody } from "./http";
 
 /** KeyMetadata as KMS sends it on the wire (dates as epoch seconds). */
 export interface WireKeyMetadata {
@@ -59,15 +60,6 @@ export function multiRegionKeys(accountId: string, primaryRegion: string, replic
     { ...common, Arn: primary.Arn, MultiRegionConfiguration: { MultiRegionKeyType: "PRIMARY", PrimaryKey: primary, ReplicaKeys: [replica] } },
     { ...common, Arn: replica.Arn, MultiRegionConfiguration: { MultiRegionKeyType: "REPLICA", PrimaryKey: primary, ReplicaKeys: [replica] } },
   ];
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 function xmlEscape(text: string): string {

@@ -22,6 +22,7 @@ import {
   createPipelineRequest,
   type HttpClient,
 } from "@azure/core-rest-pipeline";
+import { readBody } from "./http";
 
 const FAKE_AUTHORITY_HOST = "login.microsoftonline.com";
 const FAKE_VAULT_HOST = "kv-cerby-fake.vault.azure.net";
@@ -73,15 +74,6 @@ const KEY_VERSION = "0123456789abcdef0123456789abcdef";
 
 function base64url(data: Buffer): string {
   return data.toString("base64url");
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    request.on("error", reject);
-  });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
