@@ -33,6 +33,7 @@ export type KeyVaultSku = "standard" | "premium";
 export type KeyType = "RSA" | "RSA-HSM";
 export type NetworkDefaultAction = "Allow" | "Deny";
 export type CerbyOnDelete = "retain" | "disable";
+export type DeployerPrincipalType = "auto" | "User" | "ServicePrincipal" | "Group";
 
 /** The only key size Cerby accepts. */
 export const KEY_SIZE = 4096;
@@ -67,6 +68,7 @@ export interface AzureConfig {
   clientSecretStartDate: string;
   clientSecretLifetimeDays: number;
   grantDeployerAccess: boolean;
+  deployerPrincipalType: DeployerPrincipalType;
   rolePropagationWaitSeconds: number;
   cerbyVaultName: string;
   cerbyVaultSetAsDefault: boolean;
@@ -235,6 +237,12 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "boolean",
     default: true,
     description: "Grant the identity running pulumi up Key Vault Crypto Officer on the vault before the key is created.",
+  },
+  deployerPrincipalType: {
+    type: "string",
+    default: "auto",
+    description:
+      "Kind of identity running pulumi up, for its grant: auto (a user when signed in with the Azure CLI or PowerShell, else a service principal), User, ServicePrincipal or Group.",
   },
   rolePropagationWaitSeconds: {
     type: "integer",
@@ -572,6 +580,7 @@ function readAzure(reader: Reader): AzureConfig {
     clientSecretStartDate: reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
     clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
+    deployerPrincipalType: reader.oneOf("deployerPrincipalType", ["auto", "User", "ServicePrincipal", "Group"] as const),
     rolePropagationWaitSeconds: reader.integer("rolePropagationWaitSeconds", 0, 900),
     cerbyVaultName: reader.string("cerbyAzureVaultName", checkCerbyVaultName),
     cerbyVaultSetAsDefault: reader.boolean("cerbyAzureVaultSetAsDefault"),

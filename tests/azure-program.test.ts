@@ -1,6 +1,6 @@
 import { KEY_VAULT_ROLES } from "../components/config";
 import { isSecretValue, redactSecrets, type RecordedResource } from "../tools/mock-runtime";
-import { APP_CLIENT_ID, CLIENT_SECRET, SERVICE_PRINCIPAL_OBJECT_ID, SIGNED_IN } from "./support/azure-cloud";
+import { APP_CLIENT_ID, CLIENT_SECRET, SERVICE_PRINCIPAL_OBJECT_ID, SIGNED_IN, azureCloud } from "./support/azure-cloud";
 import { runProgram, single } from "./support/program";
 import { AZURE_TYPES } from "./support/resource-types";
 
@@ -89,6 +89,8 @@ describe("the Azure program with default config", () => {
     const grant = inputs(deployer!);
     expect(grant.roleDefinitionId).toMatch(new RegExp(`${KEY_VAULT_ROLES["crypto-officer"].id}$`));
     expect(grant.principalId).toBe(SIGNED_IN.objectId);
+    // The fake signs in with an application's client ID, as a pipeline does.
+    expect(grant.principalType).toBe("ServicePrincipal");
     expect(grant.scope).toMatch(/\/vaults\/kv-cerby-q7x2m9$/);
     const delay = single(resources, T.delay);
     expect(delay.dependsOn).toContain(deployer!.urn);
@@ -178,6 +180,18 @@ describe("the Azure program with chosen options", () => {
   ])("servicePrincipalRole %s assigns role definition %s", async (role, guid) => {
     const { resources } = await runProgram({ servicePrincipalRole: role });
     expect(inputs(roleAssignments(resources).cerby).roleDefinitionId).toMatch(new RegExp(`/roleDefinitions/${guid}$`));
+  });
+
+  test("a deployer signed in with the Azure CLI gets its grant as a User", async () => {
+    const cliSignIn = {
+      ...azureCloud,
+      call: (args: Parameters<NonNullable<typeof azureCloud.call>>[0]) =>
+        args.token === "azure-native:authorization:getClientConfig"
+          ? { ...SIGNED_IN, clientId: "04b07795-8ddb-461a-bbee-02f9e1bf7b46" }
+          : azureCloud.call!(args),
+    };
+    const { resources } = await runProgram({}, { cloud: cliSignIn });
+    expect(inputs(roleAssignments(resources).deployer!).principalType).toBe("User");
   });
 
   test("roleScope vault scopes the service principal's role to the vault, not the key", async () => {

@@ -1,6 +1,6 @@
 import { clientSecretEndDate } from "../components/azure/application";
 import { roleAssignmentGuid } from "../components/azure/roleAssignment";
-import { checkSignedInTarget } from "../components/azure/signedInIdentity";
+import { checkSignedInTarget, deployerPrincipalType } from "../components/azure/signedInIdentity";
 
 describe("clientSecretEndDate", () => {
   test.each([
@@ -49,5 +49,19 @@ describe("checkSignedInTarget", () => {
     expect(() => checkSignedInTarget(signedIn, { subscriptionId: "99999999-9999-4999-8999-999999999999" })).toThrow(
       "azureSubscriptionId is 99999999-9999-4999-8999-999999999999 but the selected subscription is 22222222-2222-4222-8222-222222222222. Run `az account set --subscription 99999999-9999-4999-8999-999999999999`",
     );
+  });
+});
+
+describe("deployerPrincipalType", () => {
+  test.each([
+    ["the Azure CLI", "04b07795-8ddb-461a-bbee-02f9e1bf7b46", "User"],
+    ["Azure PowerShell", "1950A258-227B-4E31-A9CF-717495945FC2", "User"],
+    ["a pipeline's own application", "44444444-4444-4444-8444-444444444444", "ServicePrincipal"],
+  ])("auto: a token from %s belongs to a %s", (_client, clientId, expected) => {
+    expect(deployerPrincipalType(clientId, "auto")).toBe(expected);
+  });
+
+  test("a configured type wins over the client it signed in with", () => {
+    expect(deployerPrincipalType("04b07795-8ddb-461a-bbee-02f9e1bf7b46", "Group")).toBe("Group");
   });
 });

@@ -95,6 +95,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
           subscriptionId: this.subscriptionId,
           roleDefinitionGuid: KEY_VAULT_ROLES["crypto-officer"].id,
           principalId: signedIn.objectId,
+          principalType: signedIn.principalType,
           scope: vault.vaultId,
           description: "Lets the identity running pulumi up create and check the Cerby key (cerby-external-keys).",
         },

@@ -9,8 +9,8 @@ export interface KeyVaultRoleAssignmentArgs {
   roleDefinitionGuid: string;
   /** Object ID of the principal that gets the role. */
   principalId: pulumi.Input<string>;
-  /** ServicePrincipal, User or Group; undefined lets Azure work it out (the deployer may be either). */
-  principalType?: "ServicePrincipal" | "User" | "Group";
+  /** Must match the principal: Azure refuses an assignment whose principalType is wrong. */
+  principalType: "ServicePrincipal" | "User" | "Group";
   /** ARM ID of the key or the vault. */
   scope: pulumi.Input<string>;
   description: string;
