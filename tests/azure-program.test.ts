@@ -81,6 +81,8 @@ describe("the Azure program with default config", () => {
     expect(assignment.principalType).toBe("ServicePrincipal");
     expect(assignment.scope).toMatch(/\/vaults\/kv-cerby-q7x2m9\/keys\/cerby-external-key$/);
     expect(assignment.roleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // A change of role or scope creates the new assignment before deleting the old one.
+    expect(cerby.deleteBeforeReplace).toBe(false);
   });
 
   test("the deployer gets Key Vault Crypto Officer on the vault and the key waits for it", () => {

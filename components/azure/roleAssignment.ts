@@ -46,7 +46,9 @@ export class KeyVaultRoleAssignment extends pulumi.ComponentResource {
         scope: args.scope,
         description: args.description,
       },
-      { parent: this, deleteBeforeReplace: true },
+      // Create-before-delete (the default): a new role or scope gives a new derived name, so the
+      // new assignment exists before the old one goes and Cerby never loses access in between.
+      { parent: this },
     );
 
     this.roleAssignmentId = assignment.id;
