@@ -46,7 +46,7 @@ async function provider(settings: Record<string, string> = {}): Promise<CerbyVau
   const instance = new CerbyVaultProvider({
     client: { maxAttempts: 1 },
     log: { info: (message) => logs.push(message), warn: (message) => logs.push(message) },
-    preflight: { httpClient: azure.httpClient(), initialBackoffMs: 50 },
+    preflight: { httpClient: azure.httpClient(), initialBackoffMs: 50, newSecretGraceMs: 200 },
   });
   const values: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY, ...settings };
   const request: pulumi.dynamic.ConfigureRequest = { config: { get: (key) => values[key], require: (key) => values[key] } };

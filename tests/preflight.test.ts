@@ -165,6 +165,25 @@ describe("preflightAzureKey", () => {
     expect(fake?.vaultCalls("get")).toHaveLength(0);
   });
 
+  test("a new client secret that Entra ID does not know yet is retried within the grace window, then passes", async () => {
+    fake = await FakeAzure.start({ ...PRINCIPAL, clientSecret: "the-previous-secret" }, fakeKey());
+    const replicated = setTimeout(() => (fake!.principal.clientSecret = SECRET), 400);
+    try {
+      const result = await preflightAzureKey(TARGET, { httpClient: fake.httpClient(), initialBackoffMs: 50, timeoutMs: 5000, newSecretGraceMs: 3000 });
+      expect(result.attempts).toBeGreaterThan(1);
+    } finally {
+      clearTimeout(replicated);
+    }
+  });
+
+  test("a new client secret still rejected after the grace window fails with the secret's diagnosis", async () => {
+    const { error } = await run({}, { newSecretGraceMs: 500 }, { ...TARGET, clientSecret: "never-accepted-secret" });
+    expect(error?.check).toBe("sign-in");
+    expect(error?.attempts).toBeGreaterThan(1);
+    expect(error?.elapsedMs).toBeGreaterThanOrEqual(500);
+    expect(error?.message).toMatch(/rejected the client secret \(AADSTS7000215\)/);
+  });
+
   test("a wrong client secret fails fast (AADSTS7000215) and the wrong value is not shown either", async () => {
     const wrong = "not-the-secret-but-still-private";
     const { error, logs } = await run({}, {}, { ...TARGET, clientSecret: wrong });

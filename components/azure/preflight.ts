@@ -55,7 +55,15 @@ export interface PreflightOptions {
   now?: Date;
   /** Transport for the credential and the Key Vault clients; tests route it to a loopback fake. */
   httpClient?: KeyClientOptions["httpClient"];
+  /**
+   * For a client secret created moments ago: how long Entra ID's "invalid" or "expired" answer is
+   * taken for replication lag and retried, before it counts as final. Default 0 (an old secret).
+   */
+  newSecretGraceMs?: number;
 }
+
+/** How long Entra ID may take to accept a new client secret everywhere (seconds to minutes). */
+export const NEW_SECRET_REPLICATION_MS = 3 * 60 * 1000;
 
 export interface PreflightResult {
   /** The versioned key identifier that wrapped and unwrapped. */
@@ -214,6 +222,8 @@ export function checkKeyProperties(key: KeyVaultKey, now: Date): AzureCheck[] {
 /** What a failed step means: whether waiting can fix it, what happened, and the likely cause. */
 interface Diagnosis {
   retry: boolean;
+  /** Retried only while a new secret may still be replicating (see newSecretGraceMs). */
+  retryWhileSecretIsNew?: boolean;
   detail: string;
   cause: string;
 }
@@ -233,12 +243,14 @@ function diagnoseSignIn(code: string, target: AzureKeyTarget): Diagnosis {
     case "7000215":
       return {
         retry: false,
+        retryWhileSecretIsNew: true,
         detail: "Entra ID rejected the client secret (AADSTS7000215)",
         cause: "the client secret is wrong: give the secret's value (not its ID), for this application",
       };
     case "7000222":
       return {
         retry: false,
+        retryWhileSecretIsNew: true,
         detail: "the client secret has expired (AADSTS7000222)",
         cause: "the secret is past its end date: rotate it (a new clientSecretStartDate) and run pulumi up",
       };
@@ -458,6 +470,7 @@ function inputProblems(target: AzureKeyTarget): string[] {
 export async function preflightAzureKey(target: AzureKeyTarget, options: PreflightOptions = {}): Promise<PreflightResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_PREFLIGHT_TIMEOUT_MS;
   const initialBackoffMs = options.initialBackoffMs ?? 2000;
+  const newSecretGraceMs = options.newSecretGraceMs ?? 0;
   const log = (message: string) => options.log?.(redact(message, [target.clientSecret]));
   const started = performance.now();
   const where = `key "${target.keyName}" in ${target.vaultUrl} as application ${target.clientId}`;
@@ -513,7 +526,8 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
     if (!deadline.aborted || lastFailure === undefined) {
       lastFailure = outcome;
     }
-    if (!lastFailure.diagnosis.retry) {
+    const secretMayBeReplicating = lastFailure.diagnosis.retryWhileSecretIsNew === true && elapsed() < newSecretGraceMs;
+    if (!lastFailure.diagnosis.retry && !secretMayBeReplicating) {
       throw fail(lastFailure, attempt, false);
     }
     const remaining = timeoutMs - elapsed();

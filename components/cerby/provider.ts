@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_PREFLIGHT_TIMEOUT_MS, preflightAzureKey, readPreflightSettings, type PreflightOptions, type PreflightSettings } from "../azure/preflight";
+import { DEFAULT_PREFLIGHT_TIMEOUT_MS, NEW_SECRET_REPLICATION_MS, preflightAzureKey, readPreflightSettings, type PreflightOptions, type PreflightSettings } from "../azure/preflight";
 import { PROJECT, cerbyApiBaseUrl } from "../config";
 import {
   arnAccountId,
@@ -52,7 +52,7 @@ export interface CerbyVaultProviderOptions {
   client?: ClientTuning;
   log?: ProviderLog;
   /** Transport and backoff of the Azure preflight, for tests against a fake Key Vault. */
-  preflight?: Pick<PreflightOptions, "httpClient" | "initialBackoffMs">;
+  preflight?: Pick<PreflightOptions, "httpClient" | "initialBackoffMs" | "newSecretGraceMs">;
 }
 
 const API_KEY_SETTING = `${PROJECT}:cerbyApiKey`;
@@ -315,6 +315,8 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       return;
     }
     await preflightAzureKey(inputs.akv, {
+      // The provider checks a secret Pulumi has only just created or rotated.
+      newSecretGraceMs: NEW_SECRET_REPLICATION_MS,
       ...this.options.preflight,
       timeoutMs: this.preflightSettings.timeoutMs,
       log: (message) => log.info(message),
@@ -346,25 +348,26 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     }
   }
 
-  /** Takes over a vault of the same scheme and name; converges the default flag and the client secret. */
+  /**
+   * Takes over a vault of the same scheme and name (a create retried after its response was lost,
+   * or one made by hand) and converges the default flag. It never sends the client secret: the
+   * vault's other settings cannot be read back, and a new secret beside another application's
+   * client ID would cut Cerby off from its key.
+   */
   private async adopt(client: CerbyClient, vault: VaultRecord, inputs: CerbyVaultInputs): Promise<VaultRecord> {
     if (vault.name !== inputs.name) {
       throw vaultConflictError(this.conflictMessage(vault, inputs), vault);
     }
     const log = this.logFor([inputs]);
     log.info(`Adopting the existing Cerby vault ${describe(vault)}: it has this resource's scheme and name, so it is managed from now on instead of created.`);
+    log.warn(
+      `Cerby does not return a vault's key settings, so those of ${describe(vault)} were not compared with this stack's; ` +
+        "they are assumed to be this stack's own (run `npm run verify` after this update).",
+    );
     if (vault.state !== "enabled") {
       log.warn(`The adopted Cerby vault ${describe(vault)} is ${vault.state}; Cerby does not encrypt with it until it is enabled in the Cerby app.`);
     }
-    const changes: VaultChanges = {};
-    if (vault.isDefault !== inputs.setAsDefault) {
-      changes.isDefault = inputs.setAsDefault;
-    }
-    // Cerby never returns the client secret, so the only way to know it holds the current one is to send it.
-    if (inputs.scheme === "akv" && inputs.akv) {
-      changes.clientSecret = inputs.akv.clientSecret;
-    }
-    return Object.keys(changes).length === 0 ? vault : client.updateVault(vault.id, changes);
+    return vault.isDefault === inputs.setAsDefault ? vault : client.updateVault(vault.id, { isDefault: inputs.setAsDefault });
   }
 
   private conflictMessage(vault: VaultRecord, inputs: CerbyVaultInputs): string {
@@ -374,7 +377,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       `workspace, so "${inputs.name}" cannot be created. To manage the existing vault with this stack, give this resource its ` +
       `name (\`pulumi config set ${setting} ${JSON.stringify(vault.name)}\`) or rename it in the Cerby app to ` +
       `${JSON.stringify(inputs.name)}, then run \`pulumi up\` again: a vault of the same scheme and name is adopted, not ` +
-      "re-created (its key settings are kept; the default flag and the client secret are set from this stack). Adopt it only if " +
+      "re-created (its key settings and client secret are kept; only the default flag is set from this stack). Adopt it only if " +
       "it uses this stack's key; otherwise migrate its items and disable it in Cerby first."
     );
   }
