@@ -694,6 +694,12 @@ export function parseConfig(source: ConfigSource): StackConfig {
     reader.integer("cerbyPreflightTimeoutMinutes", 1, 60);
   }
   const aws = awsEnabled ? readAws(reader) : undefined;
+  if (azure?.cerbyVaultSetAsDefault && aws?.cerbyVaultSetAsDefault) {
+    reader.fail(
+      "cerbyAwsVaultSetAsDefault",
+      "and cerbyAzureVaultSetAsDefault are both true, but a Cerby workspace has one default vault; set one of them to false.",
+    );
+  }
   if (reader.problems.length > 0) {
     throw invalidConfigError(reader.problems);
   }

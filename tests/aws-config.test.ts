@@ -170,6 +170,14 @@ describe("AWS config: bad values are refused with a message naming the key, the 
     ]);
   });
 
+  test("both vaults set as the workspace's default is refused: Cerby has one default vault", () => {
+    expect(
+      problemsOf({ azureEnabled: true, clientSecretStartDate: "2026-11-28", cerbyAzureVaultSetAsDefault: true, cerbyAwsVaultSetAsDefault: true }),
+    ).toEqual([
+      "cerbyAwsVaultSetAsDefault and cerbyAzureVaultSetAsDefault are both true, but a Cerby workspace has one default vault; set one of them to false.",
+    ]);
+  });
+
   test("a malformed tags map is reported once although both integrations read it", () => {
     const problems = problemsOf({ azureEnabled: true, clientSecretStartDate: "2026-11-28", tags: ["a"] });
     expect(problems).toEqual(["tags must be a map of strings, e.g. `pulumi config set --path 'tags.costCenter' 1234`."]);

@@ -101,7 +101,7 @@ describe("the AWS program with default config", () => {
     ]);
   });
 
-  test("the key and the replica are protected and retained on delete; nothing else of AWS is", () => {
+  test("the key and the replica are protected and retained on delete, the role Cerby assumes is protected", () => {
     const flags = resources
       .filter((resource) => resource.type.startsWith("aws:"))
       .map((resource) => [resource.type, resource.protect, resource.retainOnDelete])
@@ -110,7 +110,7 @@ describe("the AWS program with default config", () => {
       [
         [T.alias, false, false],
         [T.alias, false, false],
-        [T.role, false, false],
+        [T.role, true, false],
         [T.rolePolicy, false, false],
         [T.key, true, true],
         [T.replica, true, true],

@@ -58,10 +58,31 @@ describe("the Azure program with default config", () => {
     expect(inputs(single(resources, T.randomName))).toMatchObject({ length: 6, special: false, upper: false });
   });
 
-  test("the vault carries a CanNotDelete lock", () => {
-    const lock = inputs(single(resources, T.lock));
+  test("the vault carries a protected CanNotDelete lock, made after the role assignments it would otherwise block", () => {
+    const lockResource = single(resources, T.lock);
+    const lock = inputs(lockResource);
     expect(lock.level).toBe("CanNotDelete");
     expect(lock.scope).toMatch(/\/providers\/Microsoft\.KeyVault\/vaults\/kv-cerby-q7x2m9$/);
+    expect(lockResource.protect).toBe(true);
+    const lockComponent = resources.find((resource) => resource.urn === lockResource.parent)!;
+    const { cerby, deployer } = roleAssignments(resources);
+    expect(lockComponent.dependsOn).toEqual(expect.arrayContaining([cerby.urn, deployer!.urn]));
+  });
+
+  test("the Entra application and service principal are protected; the rotating client secret is not", () => {
+    expect(single(resources, T.application).protect).toBe(true);
+    expect(single(resources, T.servicePrincipal).protect).toBe(true);
+    expect(single(resources, T.password).protect).toBe(false);
+  });
+
+  test("the key ignores tag changes, which Azure cannot apply to an existing key", () => {
+    expect(single(resources, T.key).ignoreChanges).toEqual(["tags"]);
+  });
+
+  test("the deployer's grant stays in Azure when another identity deploys; Cerby's role assignment does not", () => {
+    const { cerby, deployer } = roleAssignments(resources);
+    expect(deployer!.retainOnDelete).toBe(true);
+    expect(cerby.retainOnDelete).toBe(false);
   });
 
   test("the vault, the key and the resource group are protected and retained on delete", () => {

@@ -113,7 +113,7 @@ describe("the plan of Pulumi.dev.yaml", () => {
       const resource = one(dev.resources, type);
       expect({ type, protect: resource.protect, retainOnDelete: resource.retainOnDelete }).toEqual({ type, protect: true, retainOnDelete: true });
     }
-    expect(one(dev.resources, T.lock).protect).toBe(false);
+    expect(one(dev.resources, T.lock).protect).toBe(true);
   });
 
   test("shows the key's inputs: RSA 4096, wrap and unwrap", () => {

@@ -166,22 +166,15 @@ export async function runUnderMocks(
 
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
   const byUrn = new Map<string, RecordedResource>();
-  const pending: Promise<void>[] = [];
   const registerResource = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req, callback) => {
-    pending.push(
-      new Promise<void>((done) =>
-        registerResource(req, (err, response) => {
-          if (!err) {
-            const urn = (response as { getUrn(): string }).getUrn();
-            byUrn.set(urn, recordRequest(req, urn));
-          }
-          callback(err, response);
-          done();
-        }),
-      ),
-    );
-  };
+  monitor.registerResource = (req, callback) =>
+    registerResource(req, (err, response) => {
+      if (!err) {
+        const urn = (response as { getUrn(): string }).getUrn();
+        byUrn.set(urn, recordRequest(req, urn));
+      }
+      callback(err, response);
+    });
   const registerResourceOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req, callback) => {
     const recorded = byUrn.get(req.getUrn());
@@ -203,12 +196,9 @@ export async function runUnderMocks(
       for (const [name, value] of Object.entries(exported)) {
         outputs[name] = await plainOutput(value);
       }
-      let settled = 0;
-      while (settled < pending.length) {
-        const batch = pending.slice(settled);
-        settled = pending.length;
-        await Promise.all(batch);
-      }
+      // Registrations and component outputs can still be in flight once the outputs resolve (a
+      // component that waits on others); the next run must not inherit them.
+      await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
       return outputs;
     };
     const outputs = await Promise.race([run(), failed]);

@@ -83,7 +83,8 @@ export class CerbyAccessRole extends pulumi.ComponentResource {
         assumeRolePolicy: JSON.stringify(cerbyTrustPolicy(args.cerbyPrincipalArn, args.cerbyWorkspaceId)),
         tags: args.tags,
       },
-      { parent: this, provider: args.provider },
+      // Cerby holds this role's ARN: a replacement (a new name) would cut it off from the key.
+      { parent: this, provider: args.provider, protect: true },
     );
 
     const policy = new iam.RolePolicy(

@@ -45,13 +45,14 @@ export class CerbyApplication extends pulumi.ComponentResource {
         notes: "Used by Cerby to wrap and unwrap keys in Azure Key Vault. Managed by Pulumi (cerby-external-keys).",
         preventDuplicateNames: true,
       },
-      { parent: this },
+      // Cerby holds this application's client ID: a replacement would cut it off from the key.
+      { parent: this, protect: true },
     );
 
     const servicePrincipal = new azuread.ServicePrincipal(
       name,
       { clientId: application.clientId, appRoleAssignmentRequired: false },
-      { parent: this },
+      { parent: this, protect: true },
     );
 
     const startDate = `${args.clientSecretStartDate}T00:00:00Z`;

@@ -5,6 +5,7 @@ import { CerbyVault } from "../cerby/vault";
 import { CerbyApplication } from "./application";
 import { CerbyKey } from "./key";
 import { CerbyKeyVault } from "./keyVault";
+import { VaultDeleteLock } from "./deleteLock";
 import { PropagationDelay } from "./propagationDelay";
 import { KeyVaultRoleAssignment } from "./roleAssignment";
 import type { SignedInIdentity } from "./signedInIdentity";
@@ -79,7 +80,6 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
         sku: azure.keyVaultSku,
         softDeleteRetentionDays: azure.softDeleteRetentionDays,
         purgeProtection: azure.purgeProtection,
-        deleteLock: azure.deleteLock,
         networkDefaultAction: azure.networkDefaultAction,
         networkAllowedIpRanges: azure.networkAllowedIpRanges,
         tags: azure.tags,
@@ -88,6 +88,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
     );
 
     const keyDependsOn: pulumi.Resource[] = [];
+    const roleAssignments: pulumi.Resource[] = [];
     if (azure.grantDeployerAccess) {
       const deployerGrant = new KeyVaultRoleAssignment(
         `${name}-deployer`,
@@ -98,9 +99,12 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
           principalType: signedIn.principalType,
           scope: vault.vaultId,
           description: "Lets the identity running pulumi up create and check the Cerby key (cerby-external-keys).",
+          // Left in Azure when another identity deploys: the vault's delete lock forbids deleting it.
+          retainOnDelete: true,
         },
         { parent: this },
       );
+      roleAssignments.push(deployerGrant);
       keyDependsOn.push(
         new PropagationDelay(
           `${name}-deployer-propagation`,
@@ -135,6 +139,11 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    roleAssignments.push(servicePrincipalRole);
+    if (azure.deleteLock) {
+      new VaultDeleteLock(`${name}-kv-lock`, { vaultId: vault.vaultId }, { parent: this, dependsOn: [...roleAssignments, key] });
+    }
 
     // Cerby is called only once its service principal can use the key.
     const cerbyVault = new CerbyVault(

@@ -44,7 +44,9 @@ export class CerbyKey extends pulumi.ComponentResource {
           attributes: { enabled: true },
         },
       },
-      { parent: this, protect: true, retainOnDelete: true },
+      // Azure creates a key's first version through ARM but never updates it there, so a later
+      // tag change could only fail; the key's tags stay as they were at creation.
+      { parent: this, protect: true, retainOnDelete: true, ignoreChanges: ["tags"] },
     );
 
     this.keyName = key.name;

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as random from "@pulumi/random";
 import type { KeyVaultSku, NetworkDefaultAction } from "../config";
 
@@ -13,8 +12,6 @@ export interface CerbyKeyVaultArgs {
   sku: KeyVaultSku;
   softDeleteRetentionDays: number;
   purgeProtection: boolean;
-  /** Adds a CanNotDelete management lock so that the vault survives a mistaken delete. */
-  deleteLock: boolean;
   networkDefaultAction: NetworkDefaultAction;
   networkAllowedIpRanges: string[];
   tags: Record<string, string>;
@@ -29,7 +26,6 @@ export class CerbyKeyVault extends pulumi.ComponentResource {
   readonly vaultId: pulumi.Output<string>;
   readonly vaultName: pulumi.Output<string>;
   readonly vaultUri: pulumi.Output<string>;
-  readonly lockId: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: CerbyKeyVaultArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cerby:azure:KeyVault", name, {}, opts);
@@ -71,23 +67,10 @@ export class CerbyKeyVault extends pulumi.ComponentResource {
       { parent: this, protect: true, retainOnDelete: true },
     );
 
-    this.lockId = args.deleteLock
-      ? new authorization.ManagementLockByScope(
-          `${name}-lock`,
-          {
-            scope: vault.id,
-            level: "CanNotDelete",
-            lockName: "cerby-external-keys-do-not-delete",
-            notes: "Deleting this vault loses every secret Cerby encrypted with its key. Managed by Pulumi (cerby-external-keys).",
-          },
-          { parent: this },
-        ).id
-      : undefined;
-
     this.vaultId = vault.id;
     this.vaultName = vault.name;
     this.vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? "");
 
-    this.registerOutputs({ vaultId: this.vaultId, vaultName: this.vaultName, vaultUri: this.vaultUri, lockId: this.lockId });
+    this.registerOutputs({ vaultId: this.vaultId, vaultName: this.vaultName, vaultUri: this.vaultUri });
   }
 }

@@ -13,7 +13,10 @@ export interface KeyVaultRoleAssignmentArgs {
   principalType: "ServicePrincipal" | "User" | "Group";
   /** ARM ID of the key or the vault. */
   scope: pulumi.Input<string>;
+  /** Shown in the Azure portal beside the assignment. */
   description: string;
+  /** Leave the assignment in Azure when it leaves the stack, instead of deleting it. */
+  retainOnDelete?: boolean;
 }
 
 /**
@@ -48,7 +51,7 @@ export class KeyVaultRoleAssignment extends pulumi.ComponentResource {
       },
       // Create-before-delete (the default): a new role or scope gives a new derived name, so the
       // new assignment exists before the old one goes and Cerby never loses access in between.
-      { parent: this },
+      { parent: this, retainOnDelete: args.retainOnDelete },
     );
 
     this.roleAssignmentId = assignment.id;
