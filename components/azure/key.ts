@@ -6,12 +6,15 @@ import { KEY_SIZE, type KeyType } from "../config";
 export const KEY_OPERATIONS = ["wrapKey", "unwrapKey", "encrypt", "decrypt"] as const;
 
 export interface CerbyKeyArgs {
+  /** Resource group of the vault. */
   resourceGroupName: pulumi.Input<string>;
+  /** The vault that holds the key. */
   vaultName: pulumi.Input<string>;
   /** Key name. Changing it replaces the key, which protect refuses: see the README. */
   keyName: string;
   /** RSA, or RSA-HSM on a premium vault. Changing it replaces the key. */
   keyType: KeyType;
+  /** Tags set when the key is created; Azure cannot change them later through ARM. */
   tags: Record<string, string>;
 }
 

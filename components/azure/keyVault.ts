@@ -4,16 +4,25 @@ import * as random from "@pulumi/random";
 import type { KeyVaultSku, NetworkDefaultAction } from "../config";
 
 export interface CerbyKeyVaultArgs {
+  /** Resource group that holds the vault. Changing it replaces the vault, which protect refuses. */
   resourceGroupName: pulumi.Input<string>;
+  /** Azure region. Changing it replaces the vault, which protect refuses. */
   location: pulumi.Input<string>;
+  /** Entra tenant whose identities the vault's RBAC trusts. */
   tenantId: pulumi.Input<string>;
   /** Globally unique vault name; when undefined a stable one is generated and kept in state. */
   name?: string;
+  /** Pricing tier; premium is needed for RSA-HSM keys. */
   sku: KeyVaultSku;
+  /** Days a deleted vault stays recoverable (7–90); Azure fixes it at creation. */
   softDeleteRetentionDays: number;
+  /** Once on, Azure never lets it be turned off. */
   purgeProtection: boolean;
+  /** Firewall default: Allow, or Deny with `networkAllowedIpRanges` let through. */
   networkDefaultAction: NetworkDefaultAction;
+  /** IPv4 addresses or CIDR ranges the firewall lets through. */
   networkAllowedIpRanges: string[];
+  /** Tags for the vault. */
   tags: Record<string, string>;
 }
 

@@ -131,10 +131,12 @@ function isTimeout(error: unknown): boolean {
 }
 
 /**
- * A typed client for the Cerby vault API on Node's fetch. Node's fetch has no retry of its own and
- * no dependency of this project offers one for plain HTTP, so the loop below is the retry policy:
- * 429, 5xx, timeouts, network errors and unparseable bodies are retried with exponential backoff
- * and full jitter (Retry-After wins when Cerby sends it); other 4xx are final.
+ * A typed client for the Cerby vault API on Node's fetch. Node's fetch has no retry of its own, and
+ * the retry policies of @azure/core-rest-pipeline (which the Azure SDKs bring) bound the number of
+ * attempts but not the total time, nor do they retry an unparseable body; so the loop below is the
+ * retry policy: 429, 5xx, timeouts, network errors and unparseable bodies are retried with
+ * exponential backoff and full jitter (Retry-After wins when Cerby sends it), within both a count
+ * and a total-time bound; other 4xx are final.
  */
 export class CerbyClient {
   readonly baseUrl: string;

@@ -2,17 +2,27 @@ import * as pulumi from "@pulumi/pulumi";
 import type { VaultScheme } from "./contract";
 import { CerbyVaultProvider, OnDelete } from "./provider";
 
+/** The five values Cerby's "Azure External Keys" strategy asks for. */
 export interface CerbyAkvSettings {
+  /** Application (client) ID of the Entra application Cerby signs in as. */
   clientId: pulumi.Input<string>;
+  /** Entra tenant ID. */
   tenantId: pulumi.Input<string>;
+  /** The application's client secret; kept secret everywhere. */
   clientSecret: pulumi.Input<string>;
+  /** Key Vault URL, e.g. https://kv-name.vault.azure.net/. */
   vaultUrl: pulumi.Input<string>;
+  /** Name of the RSA-4096 key in that vault. */
   keyName: pulumi.Input<string>;
 }
 
+/** The three values Cerby's "AWS KMS" strategy asks for. */
 export interface CerbyKmsByoSettings {
+  /** 12-digit account that owns the key and the role. */
   awsAccountId: pulumi.Input<string>;
+  /** ID (mrk-…) of the multi-Region RSA_4096 key. */
   kmsKeyId: pulumi.Input<string>;
+  /** ARN of the role Cerby assumes with the workspace ID as external ID. */
   roleArn: pulumi.Input<string>;
 }
 
