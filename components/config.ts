@@ -68,6 +68,8 @@ export interface AzureConfig {
   clientSecretStartDate: string;
   clientSecretLifetimeDays: number;
   grantDeployerAccess: boolean;
+  /** Who holds the deployer grant; undefined means whoever runs `pulumi up`. */
+  deployerObjectId?: string;
   deployerPrincipalType: DeployerPrincipalType;
   rolePropagationWaitSeconds: number;
   cerbyVaultName: string;
@@ -237,6 +239,12 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "boolean",
     default: true,
     description: "Grant the identity running pulumi up Key Vault Crypto Officer on the vault before the key is created.",
+  },
+  deployerObjectId: {
+    type: "string",
+    default: "",
+    description:
+      "Object ID (GUID) of the identity that holds the deployer grant. Set it when several identities run pulumi up (people and a pipeline), so the grant does not move between them.",
   },
   deployerPrincipalType: {
     type: "string",
@@ -531,6 +539,14 @@ function checkTags(reader: Reader, tags: Record<string, string>): void {
 }
 
 function readAzure(reader: Reader): AzureConfig {
+  const deployerObjectId = reader.optionalString("deployerObjectId", checkGuid);
+  const deployerPrincipalType = reader.oneOf("deployerPrincipalType", ["auto", "User", "ServicePrincipal", "Group"] as const);
+  if (deployerObjectId !== undefined && deployerPrincipalType === "auto") {
+    reader.fail(
+      "deployerPrincipalType",
+      "must name the kind of identity deployerObjectId is (User, ServicePrincipal or Group): auto can only tell the signed-in identity's kind.",
+    );
+  }
   const keyVaultSku = reader.oneOf("keyVaultSku", ["standard", "premium"] as const);
   const keyType = reader.oneOf("keyType", ["RSA", "RSA-HSM"] as const);
   if (keyType === "RSA-HSM" && keyVaultSku !== "premium") {
@@ -580,7 +596,8 @@ function readAzure(reader: Reader): AzureConfig {
     clientSecretStartDate: reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
     clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
-    deployerPrincipalType: reader.oneOf("deployerPrincipalType", ["auto", "User", "ServicePrincipal", "Group"] as const),
+    deployerObjectId,
+    deployerPrincipalType,
     rolePropagationWaitSeconds: reader.integer("rolePropagationWaitSeconds", 0, 900),
     cerbyVaultName: reader.string("cerbyAzureVaultName", checkCerbyVaultName),
     cerbyVaultSetAsDefault: reader.boolean("cerbyAzureVaultSetAsDefault"),

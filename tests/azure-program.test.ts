@@ -79,11 +79,6 @@ describe("the Azure program with default config", () => {
     expect(single(resources, T.key).ignoreChanges).toEqual(["tags"]);
   });
 
-  test("the deployer's grant stays in Azure when another identity deploys; Cerby's role assignment does not", () => {
-    const { cerby, deployer } = roleAssignments(resources);
-    expect(deployer!.retainOnDelete).toBe(true);
-    expect(cerby.retainOnDelete).toBe(false);
-  });
 
   test("the vault, the key and the resource group are protected and retained on delete", () => {
     for (const type of [T.vault, T.key, T.resourceGroup]) {
@@ -215,6 +210,12 @@ describe("the Azure program with chosen options", () => {
     };
     const { resources } = await runProgram({}, { cloud: cliSignIn });
     expect(inputs(roleAssignments(resources).deployer!).principalType).toBe("User");
+  });
+
+  test("deployerObjectId pins the deployer grant to one identity, whoever runs pulumi up", async () => {
+    const pipeline = "88888888-8888-4888-8888-888888888888";
+    const { resources } = await runProgram({ deployerObjectId: pipeline, deployerPrincipalType: "ServicePrincipal" });
+    expect(inputs(roleAssignments(resources).deployer!)).toMatchObject({ principalId: pipeline, principalType: "ServicePrincipal" });
   });
 
   test("roleScope vault scopes the service principal's role to the vault, not the key", async () => {

@@ -102,6 +102,24 @@ describe("the preflight in CerbyVault create and update", () => {
     expect(cerby.allVaults()).toHaveLength(1);
   });
 
+  test("by default a secret rotated moments ago is given time to replicate in Entra ID before Cerby gets it", async () => {
+    const instance = new CerbyVaultProvider({
+      client: { maxAttempts: 1 },
+      log: { info: (message) => logs.push(message), warn: (message) => logs.push(message) },
+      preflight: { httpClient: azure.httpClient(), initialBackoffMs: 50 },
+    });
+    await instance.configure({ config: { get: (key) => (key === "cerby-external-keys:cerbyApiKey" ? API_KEY : undefined), require: () => "" } });
+    const { id, outs } = await instance.create(akvInputs());
+    const replicated = setTimeout(() => (azure.principal.clientSecret = NEW_SECRET), 300);
+    try {
+      await instance.update(id, outs as CerbyVaultOutputs, akvInputs(NEW_SECRET));
+    } finally {
+      clearTimeout(replicated);
+    }
+    expect(logs.join("\n")).toContain("can take minutes to reach every Entra ID region");
+    expect(cerby.requests.some((request) => request.method === "PATCH")).toBe(true);
+  });
+
   test("cerbyPreflight false skips it and says so", async () => {
     const instance = await provider({ "cerby-external-keys:cerbyPreflight": "false" });
     await instance.create(akvInputs());

@@ -99,8 +99,6 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
           principalType: signedIn.principalType,
           scope: vault.vaultId,
           description: "Lets the identity running pulumi up create and check the Cerby key (cerby-external-keys).",
-          // Left in Azure when another identity deploys: the vault's delete lock forbids deleting it.
-          retainOnDelete: true,
         },
         { parent: this },
       );

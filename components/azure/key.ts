@@ -48,7 +48,7 @@ export class CerbyKey extends pulumi.ComponentResource {
         },
       },
       // Azure creates a key's first version through ARM but never updates it there, so a later
-      // tag change could only fail; the key's tags stay as they were at creation.
+      // tag change would be ignored and show as a change forever; the key keeps its first tags.
       { parent: this, protect: true, retainOnDelete: true, ignoreChanges: ["tags"] },
     );
 

@@ -539,9 +539,12 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
     // The likely cause is said once per distinct failure, so a long wait does not repeat it.
     const news = lastFailure.diagnosis.detail !== lastLogged;
     lastLogged = lastFailure.diagnosis.detail;
+    const cause = secretMayBeReplicating
+      ? "a client secret created moments ago can take minutes to reach every Entra ID region"
+      : lastFailure.diagnosis.cause;
     log(
       `Preflight attempt ${attempt}: ${lastFailure.check} failed: ${lastFailure.diagnosis.detail}. ` +
-        (news ? `Likely cause: ${lastFailure.diagnosis.cause}. ` : "") +
+        (news ? `Likely cause: ${cause}. ` : "") +
         `Retrying in ${formatDuration(delay)} (${formatDuration(remaining)} left).`,
     );
     await sleep(delay, undefined, { signal: deadline }).catch(() => undefined);

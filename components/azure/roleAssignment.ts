@@ -15,8 +15,6 @@ export interface KeyVaultRoleAssignmentArgs {
   scope: pulumi.Input<string>;
   /** Shown in the Azure portal beside the assignment. */
   description: string;
-  /** Leave the assignment in Azure when it leaves the stack, instead of deleting it. */
-  retainOnDelete?: boolean;
 }
 
 /**
@@ -51,7 +49,7 @@ export class KeyVaultRoleAssignment extends pulumi.ComponentResource {
       },
       // Create-before-delete (the default): a new role or scope gives a new derived name, so the
       // new assignment exists before the old one goes and Cerby never loses access in between.
-      { parent: this, retainOnDelete: args.retainOnDelete },
+      { parent: this },
     );
 
     this.roleAssignmentId = assignment.id;

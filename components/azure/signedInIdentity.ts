@@ -5,6 +5,7 @@ import type { DeployerPrincipalType } from "../config";
 export interface SignedInIdentity {
   tenantId: string;
   subscriptionId: string;
+  /** Who gets the deployer grant: the signed-in identity, or the one deployerObjectId names. */
   objectId: string;
   /** What kind of principal it is, for its role assignment: Azure refuses a wrong principalType. */
   principalType: "User" | "ServicePrincipal" | "Group";
@@ -51,13 +52,14 @@ export function checkSignedInTarget(
 export async function resolveSignedInIdentity(expected: {
   tenantId?: string;
   subscriptionId?: string;
+  deployerObjectId?: string;
   deployerPrincipalType: DeployerPrincipalType;
 }): Promise<SignedInIdentity> {
   const client = await authorization.getClientConfig();
   const signedIn: SignedInIdentity = {
     tenantId: client.tenantId,
     subscriptionId: client.subscriptionId,
-    objectId: client.objectId,
+    objectId: expected.deployerObjectId ?? client.objectId,
     principalType: deployerPrincipalType(client.clientId, expected.deployerPrincipalType),
   };
   checkSignedInTarget(signedIn, expected);

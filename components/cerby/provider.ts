@@ -315,7 +315,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       return;
     }
     await preflightAzureKey(inputs.akv, {
-      // The provider checks a secret Pulumi has only just created or rotated.
+      // The secret may have been created or rotated moments ago, in this same deployment.
       newSecretGraceMs: NEW_SECRET_REPLICATION_MS,
       ...this.options.preflight,
       timeoutMs: this.preflightSettings.timeoutMs,
@@ -362,7 +362,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     log.info(`Adopting the existing Cerby vault ${describe(vault)}: it has this resource's scheme and name, so it is managed from now on instead of created.`);
     log.warn(
       `Cerby does not return a vault's key settings, so those of ${describe(vault)} were not compared with this stack's; ` +
-        "they are assumed to be this stack's own (run `npm run verify` after this update).",
+        "they are assumed to be this stack's own. Once that is confirmed, rotate the client secret so Cerby holds the one in this stack's state.",
     );
     if (vault.state !== "enabled") {
       log.warn(`The adopted Cerby vault ${describe(vault)} is ${vault.state}; Cerby does not encrypt with it until it is enabled in the Cerby app.`);
