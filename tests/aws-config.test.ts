@@ -1,4 +1,5 @@
-import { CERBY_AWS_PRINCIPAL_ARN, isConfigError, parseConfig, type ConfigSource } from "../components/config";
+import { CERBY_AWS_PRINCIPAL_ARN, parseConfig, type ConfigSource } from "../components/config";
+import { configProblems, configSource } from "./support/config-source";
 import { CERBY_WORKSPACE_ID } from "./support/aws-cloud";
 
 /** The smallest valid config for an AWS-only stack. */
@@ -10,25 +11,11 @@ const AWS_ONLY: Record<string, unknown> = {
 };
 
 function source(values: Record<string, unknown>): ConfigSource {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...AWS_ONLY, ...values })) {
-    if (value !== undefined) {
-      raw[key] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-  }
-  return { get: (key) => raw[key], keys: () => Object.keys(raw) };
+  return configSource({ ...AWS_ONLY, ...values });
 }
 
 function problemsOf(values: Record<string, unknown>): string[] {
-  try {
-    parseConfig(source(values));
-  } catch (error) {
-    if (isConfigError(error)) {
-      return error.problems.map((problem) => `${problem.key} ${problem.message}`);
-    }
-    throw error;
-  }
-  return [];
+  return configProblems({ ...AWS_ONLY, ...values });
 }
 
 describe("AWS config: good values", () => {

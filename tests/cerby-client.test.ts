@@ -1,7 +1,7 @@
 import { CerbyClient, ClientTuning } from "../components/cerby/client";
 import { NewVault } from "../components/cerby/contract";
 import { CerbyApiError, CerbyNetworkError } from "../components/cerby/errors";
-import { CerbyEmulator, Fault } from "./support/cerby-emulator";
+import { CerbyEmulator, Fault, RECOVERABLE_FAULTS } from "./support/cerby-emulator";
 
 const API_KEY = "cerby-test-key-6f1d2c9a8b7e";
 const CLIENT_SECRET = "entra-client-secret-Q9x~3Lp0";
@@ -126,25 +126,15 @@ describe("requests", () => {
 });
 
 describe("retries", () => {
-  const recoverable: [string, Fault][] = [
-    ["429 without Retry-After", { kind: "status", status: 429 }],
-    ["429 with Retry-After: 0", { kind: "status", status: 429, retryAfter: "0" }],
-    ["500", { kind: "status", status: 500 }],
-    ["502", { kind: "status", status: 502 }],
-    ["503", { kind: "status", status: 503 }],
-    ["a request that hangs past the timeout", { kind: "hang" }],
-    ["a reset connection", { kind: "reset" }],
-    ["malformed JSON", { kind: "malformed" }],
-  ];
 
-  test.each(recoverable)("a list that meets %s once succeeds on the retry", async (_name, fault) => {
+  test.each(RECOVERABLE_FAULTS)("a list that meets %s once succeeds on the retry", async (_name, fault) => {
     emulator.inject({ method: "GET", path: "/vaults", fault });
     const vaults = await client().listVaults();
     expect(vaults.map((vault) => vault.scheme)).toEqual(["local_encryption_key"]);
     expect(emulator.requests.map((request) => request.fault)).toEqual([fault.kind, undefined]);
   });
 
-  test.each(recoverable)("a list that meets %s every time fails clearly within the time bound", async (_name, fault) => {
+  test.each(RECOVERABLE_FAULTS)("a list that meets %s every time fails clearly within the time bound", async (_name, fault) => {
     emulator.inject(...Array.from({ length: 10 }, () => ({ method: "GET", path: "/vaults", fault })));
     const start = performance.now();
     const error = await failure(client({ maxElapsedMs: 1_000 }).listVaults());

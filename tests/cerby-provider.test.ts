@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClientTuning } from "../components/cerby/client";
 import { CerbyApiError } from "../components/cerby/errors";
 import { CerbyVaultInputs, CerbyVaultOutputs, CerbyVaultProvider, ProviderLog } from "../components/cerby/provider";
-import { CerbyEmulator, Fault, RecordedRequest } from "./support/cerby-emulator";
+import { CerbyEmulator, Fault, RecordedRequest, RECOVERABLE_FAULTS } from "./support/cerby-emulator";
 import { akvSettings } from "./support/cerby-fixtures";
 
 const API_KEY = "cerby-provider-key-4e8b1f0c2d";
@@ -441,18 +441,8 @@ describe("create", () => {
     expect(again.id).toBe(vaults[0].id);
   });
 
-  const faults: [string, Fault][] = [
-    ["429 without Retry-After", { kind: "status", status: 429 }],
-    ["429 with Retry-After: 0", { kind: "status", status: 429, retryAfter: "0" }],
-    ["500", { kind: "status", status: 500 }],
-    ["502", { kind: "status", status: 502 }],
-    ["503", { kind: "status", status: 503 }],
-    ["a hang past the client timeout", { kind: "hang" }],
-    ["a reset connection", { kind: "reset" }],
-    ["malformed JSON", { kind: "malformed" }],
-  ];
 
-  test.each(faults)("a create whose list and POST each meet %s once succeeds with one vault", async (_name, fault) => {
+  test.each(RECOVERABLE_FAULTS)("a create whose list and POST each meet %s once succeeds with one vault", async (_name, fault) => {
     emulator.inject({ method: "GET", path: "/vaults", fault }, { method: "POST", path: "/vaults", fault });
     const { provider: instance } = await provider();
     const result = await instance.create(akvInputs());
@@ -462,7 +452,7 @@ describe("create", () => {
     expect(emulator.pendingFaults()).toBe(0);
   });
 
-  test.each(faults)("a create that meets %s every time fails clearly within the bound and creates nothing", async (_name, fault) => {
+  test.each(RECOVERABLE_FAULTS)("a create that meets %s every time fails clearly within the bound and creates nothing", async (_name, fault) => {
     emulator.inject(...Array.from({ length: 12 }, () => ({ fault })));
     const { provider: instance } = await provider({ maxElapsedMs: 800 });
     const start = performance.now();

@@ -442,3 +442,15 @@ export class CerbyEmulator {
     return vault;
   }
 }
+
+/** Every fault a retry can recover from, by name: the table the client and provider tests share. */
+export const RECOVERABLE_FAULTS: [string, Fault][] = [
+  ["429 without Retry-After", { kind: "status", status: 429 }],
+  ["429 with Retry-After: 0", { kind: "status", status: 429, retryAfter: "0" }],
+  ["500", { kind: "status", status: 500 }],
+  ["502", { kind: "status", status: 502 }],
+  ["503", { kind: "status", status: 503 }],
+  ["a request that hangs past the client timeout", { kind: "hang" }],
+  ["a reset connection", { kind: "reset" }],
+  ["malformed JSON", { kind: "malformed" }],
+];

@@ -2,6 +2,7 @@ import program = require("../../index");
 import { PROJECT } from "../../components/config";
 import { runUnderMocks, type MockCloud, type MockRunResult, type RecordedResource } from "../../tools/mock-runtime";
 import { azureCloud } from "./azure-cloud";
+import { configText } from "./config-source";
 
 /** The smallest valid config for an Azure-only stack. */
 export const BASE_CONFIG: Record<string, unknown> = {
@@ -13,7 +14,7 @@ export const BASE_CONFIG: Record<string, unknown> = {
 /** Config as Pulumi stores it: project-qualified keys, arrays and maps as JSON text. */
 export function toPulumiConfig(config: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, typeof value === "string" ? value : JSON.stringify(value)]),
+    Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, configText(value)]),
   );
 }
 

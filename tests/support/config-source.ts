@@ -1,0 +1,30 @@
+import { isConfigError, parseConfig, type ConfigSource } from "../../components/config";
+
+/** A config value as Pulumi stores it: strings as they are, lists and maps as JSON text. */
+export function configText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** A config source holding `values` (undefined ones left unset), listing exactly the keys it holds. */
+export function configSource(values: Record<string, unknown>): ConfigSource {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined) {
+      raw[key] = configText(value);
+    }
+  }
+  return { get: (key) => raw[key], keys: () => Object.keys(raw) };
+}
+
+/** Every problem parseConfig reports for `values`, as "key message" lines; none when it is valid. */
+export function configProblems(values: Record<string, unknown>): string[] {
+  try {
+    parseConfig(configSource(values));
+  } catch (error) {
+    if (isConfigError(error)) {
+      return error.problems.map((problem) => `${problem.key} ${problem.message}`);
+    }
+    throw error;
+  }
+  return [];
+}
