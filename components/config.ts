@@ -335,8 +335,8 @@ export interface ConfigProblem {
 
 /**
  * The error for invalid stack config; lists every problem, not just the first. A plain Error with
- * a name rather than a subclass: the Cerby provider raises it from Pulumi's closure serialization,
- * which loses a subclass's message.
+ * a name rather than a subclass, for the reason given in components/cerby/errors.ts: the Cerby
+ * provider raises it too.
  */
 export interface ConfigError extends Error {
   name: "ConfigError";
@@ -688,6 +688,29 @@ function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
   }
 }
 
+/** Whether the Cerby provider runs the Azure preflight, and its bound. */
+export interface PreflightSettings {
+  enabled: boolean;
+  timeoutMs: number;
+}
+
+function readPreflight(reader: Reader): PreflightSettings {
+  return { enabled: reader.boolean("cerbyPreflight"), timeoutMs: reader.integer("cerbyPreflightTimeoutMinutes", 1, 60) * 60_000 };
+}
+
+/**
+ * The preflight settings alone, as the Cerby provider reads them from the stack config the engine
+ * hands it; throws a ConfigError naming each bad key.
+ */
+export function parsePreflightSettings(source: ConfigSource): PreflightSettings {
+  const reader = new Reader(source);
+  const settings = readPreflight(reader);
+  if (reader.problems.length > 0) {
+    throw invalidConfigError(reader.problems);
+  }
+  return settings;
+}
+
 /** Reads and validates the whole stack config, reporting every problem in one ConfigError. */
 export function parseConfig(source: ConfigSource): StackConfig {
   const reader = new Reader(source);
@@ -705,10 +728,9 @@ export function parseConfig(source: ConfigSource): StackConfig {
   }
   const azure = azureEnabled ? readAzure(reader) : undefined;
   if (azureEnabled) {
-    // The Cerby provider reads these itself when it runs; checking them here reports a bad value
-    // with every other problem, before anything is created.
-    reader.boolean("cerbyPreflight");
-    reader.integer("cerbyPreflightTimeoutMinutes", 1, 60);
+    // The Cerby provider reads these itself when it runs (parsePreflightSettings); reading them here
+    // reports a bad value with every other problem, before anything is created.
+    readPreflight(reader);
   }
   const aws = awsEnabled ? readAws(reader) : undefined;
   if (azure?.cerbyVaultSetAsDefault && aws?.cerbyVaultSetAsDefault) {

@@ -45,10 +45,6 @@ export function checkDnsLabel(value: string): string | undefined {
     : "must be the workspace's subdomain: 1–63 lowercase letters, digits and inner hyphens (the \"acme\" of acme.cerby.com)";
 }
 
-/**
- * An array, not a Set: the Cerby provider is serialized by Pulumi's closure serializer, which
- * captures a Set as an empty object and would break this check inside the provider process.
- */
 const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]", "::1"];
 
 export function isLoopbackHost(hostname: string): boolean {

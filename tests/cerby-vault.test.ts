@@ -156,7 +156,7 @@ test("the serialized provider, loaded as the engine loads it, has no key until c
     expect(emulator.allVaults()).toEqual([expect.objectContaining({ id: created.id, name: "Azure Key Vault", scheme: "akv" })]);
     expect(emulator.requests.map((request) => request.method)).toEqual(["GET", "POST"]);
 
-    // Errors keep their message and fields through serialization (Error subclasses would not).
+    // Errors raised in the provider process keep their name, message and fields.
     const wrongKey = load();
     const wrongSettings: Record<string, string> = { ...settings, "cerby-external-keys:cerbyApiKey": "not-the-right-key-000" };
     await wrongKey.configure?.({ config: { get: (key) => wrongSettings[key], require: () => "" } });

@@ -6,10 +6,10 @@
  */
 import type { KeyObject } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { isPreflightError, readPreflightSettings } from "../components/azure/preflight";
+import { isPreflightError } from "../components/azure/preflight";
 import type { CerbyVaultInputs, CerbyVaultOutputs } from "../components/cerby/provider";
 import { CerbyVaultProvider } from "../components/cerby/provider";
-import { CONFIG_KEYS } from "../components/config";
+import { CONFIG_KEYS, parsePreflightSettings } from "../components/config";
 import { CerbyEmulator } from "./support/cerby-emulator";
 import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
 
@@ -152,19 +152,20 @@ describe("the preflight in CerbyVault create and update", () => {
   });
 });
 
-describe("readPreflightSettings", () => {
+describe("parsePreflightSettings, which the provider reads its settings with", () => {
   test("defaults to the values CONFIG_KEYS declares", () => {
-    expect(readPreflightSettings(() => undefined)).toEqual({
+    expect(parsePreflightSettings({ get: () => undefined })).toEqual({
       enabled: CONFIG_KEYS.cerbyPreflight.default,
       timeoutMs: (CONFIG_KEYS.cerbyPreflightTimeoutMinutes.default as number) * 60_000,
     });
   });
 
-  test("reads both settings and rejects bad values by key", () => {
-    const values: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "false", "cerby-external-keys:cerbyPreflightTimeoutMinutes": "25" };
-    expect(readPreflightSettings((key) => values[key])).toEqual({ enabled: false, timeoutMs: 25 * 60_000 });
-    const bad: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "no", "cerby-external-keys:cerbyPreflightTimeoutMinutes": "0" };
-    expect(() => readPreflightSettings((key) => bad[key])).toThrow(/^Invalid stack configuration \(2 problems\)/);
-    expect(() => readPreflightSettings((key) => bad[key])).toThrow(/cerbyPreflight "no" is not a boolean[\s\S]*cerbyPreflightTimeoutMinutes "0" is not allowed/);
+  test("reads both settings and rejects bad values by key, all at once", () => {
+    const values: Record<string, string> = { cerbyPreflight: "false", cerbyPreflightTimeoutMinutes: "25" };
+    expect(parsePreflightSettings({ get: (key) => values[key] })).toEqual({ enabled: false, timeoutMs: 25 * 60_000 });
+    const bad: Record<string, string> = { cerbyPreflight: "no", cerbyPreflightTimeoutMinutes: "0" };
+    const parse = () => parsePreflightSettings({ get: (key) => bad[key] });
+    expect(parse).toThrow(/^Invalid stack configuration \(2 problems\)/);
+    expect(parse).toThrow(/cerby-external-keys:cerbyPreflight "no" is not a boolean[\s\S]*cerby-external-keys:cerbyPreflightTimeoutMinutes 0 is out of range; use a number from 1 to 60/);
   });
 });

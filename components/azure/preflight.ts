@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ClientSecretCredential } from "@azure/identity";
 import { CryptographyClient, KeyClient, type KeyClientOptions, type KeyVaultKey } from "@azure/keyvault-keys";
 import { redact } from "../cerby/errors";
-import { invalidConfigError, KEY_SIZE, PROJECT, type ConfigProblem } from "../config";
+import { CONFIG_KEYS, KEY_SIZE } from "../config";
 import { checkGuid, checkKeyName, checkVaultUrl } from "../validation";
 
 /** The five values Cerby's "Azure External Keys" strategy is given. */
@@ -42,7 +42,7 @@ export interface AzureCheck {
   cause?: string;
 }
 
-export const DEFAULT_PREFLIGHT_TIMEOUT_MS = 10 * 60 * 1000;
+export const DEFAULT_PREFLIGHT_TIMEOUT_MS = (CONFIG_KEYS.cerbyPreflightTimeoutMinutes.default as number) * 60_000;
 
 export interface PreflightOptions {
   /** How long propagation-type failures are retried; default 10 minutes. */
@@ -75,8 +75,8 @@ export interface PreflightResult {
 
 /**
  * The preflight's verdict when it fails: the failed check, every check made, and how long it
- * tried. A plain Error with a name, not a subclass: it is raised inside the serialized CerbyVault
- * provider, where Pulumi's closure serialization loses a subclass's message.
+ * tried. A plain Error with a name, not a subclass, for the reason given in
+ * components/cerby/errors.ts: it is raised inside the CerbyVault provider.
  */
 export interface PreflightError extends Error {
   name: "PreflightError";
@@ -92,48 +92,6 @@ function preflightError(message: string, fields: Omit<PreflightError, keyof Erro
 
 export function isPreflightError(error: unknown): error is PreflightError {
   return error instanceof Error && error.name === "PreflightError";
-}
-
-/** Whether the CerbyVault provider runs the preflight, and its bound. */
-export interface PreflightSettings {
-  enabled: boolean;
-  timeoutMs: number;
-}
-
-const MAX_PREFLIGHT_MINUTES = 60;
-
-/**
- * The settings' defaults, which CONFIG_KEYS declares too (a test keeps them equal). This function
- * runs in the serialized CerbyVault provider and so cannot reach CONFIG_KEYS: Pulumi's closure
- * serializer fails on objects that have a `default` property holding a boolean.
- */
-const PREFLIGHT_DEFAULTS: Record<string, string> = {
-  cerbyPreflight: "true",
-  cerbyPreflightTimeoutMinutes: String(DEFAULT_PREFLIGHT_TIMEOUT_MS / 60_000),
-};
-
-/** The provider's preflight settings from stack config; `get` takes full keys such as cerby-external-keys:cerbyPreflight. */
-export function readPreflightSettings(get: (key: string) => string | undefined): PreflightSettings {
-  const read = (key: string) => {
-    const value = get(`${PROJECT}:${key}`);
-    return value === undefined || value === "" ? PREFLIGHT_DEFAULTS[key] : value;
-  };
-  const enabled = read("cerbyPreflight");
-  const minutes = read("cerbyPreflightTimeoutMinutes");
-  const problems: ConfigProblem[] = [];
-  if (enabled !== "true" && enabled !== "false") {
-    problems.push({ key: "cerbyPreflight", message: `${JSON.stringify(enabled)} is not a boolean; use true or false.` });
-  }
-  if (!/^\d+$/.test(minutes) || Number(minutes) < 1 || Number(minutes) > MAX_PREFLIGHT_MINUTES) {
-    problems.push({
-      key: "cerbyPreflightTimeoutMinutes",
-      message: `${JSON.stringify(minutes)} is not allowed; use a whole number of minutes from 1 to ${MAX_PREFLIGHT_MINUTES}.`,
-    });
-  }
-  if (problems.length > 0) {
-    throw invalidConfigError(problems);
-  }
-  return { enabled: enabled === "true", timeoutMs: Number(minutes) * 60_000 };
 }
 
 const WRAP_ALGORITHM = "RSA-OAEP-256";

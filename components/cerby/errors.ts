@@ -2,9 +2,9 @@ import type { VaultRecord } from "./contract";
 
 /*
  * Errors are plain Error objects with a distinguishing `name` and typed fields, not subclasses of
- * Error: the provider runs from Pulumi's closure serialization, which rewrites `super(message)` in
- * a subclass into `Error.call(this, message)` (leaving the message empty) and drops implicit
- * constructors' arguments, so subclasses lose their messages inside the provider process.
+ * Error, and are recognised by name (isApiError and the like). A name holds across copies of this
+ * module: the provider process runs its own copy, built from the provider's bundled source
+ * (components/bundledProvider.ts), and `instanceof` against another copy's class would be false.
  */
 
 /** The provider is missing settings (API key, URL) or they are malformed, or a change is refused. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_PREFLIGHT_TIMEOUT_MS, NEW_SECRET_REPLICATION_MS, preflightAzureKey, readPreflightSettings, type PreflightOptions, type PreflightSettings } from "../azure/preflight";
-import { PROJECT, cerbyApiBaseUrl } from "../config";
+import { DEFAULT_PREFLIGHT_TIMEOUT_MS, NEW_SECRET_REPLICATION_MS, preflightAzureKey, type PreflightOptions } from "../azure/preflight";
+import { PROJECT, cerbyApiBaseUrl, parsePreflightSettings, type PreflightSettings } from "../config";
 import {
   arnAccountId,
   checkApiUrl,
@@ -122,9 +122,10 @@ function clientSecretOf(props: unknown): string | undefined {
 }
 
 /**
- * The CerbyVault dynamic provider. It is serialized into the program's state with every value it
- * captures, so it holds no secret until the engine calls `configure` in the provider process:
- * the API key lives only in instance state set there (or read from the environment on first use).
+ * The CerbyVault dynamic provider. Its source is what the program ships (CerbyVault wraps it in a
+ * BundledProvider), so an instance holds no secret until the engine calls `configure` in the
+ * provider process: the API key lives only in instance state set there (or read from the
+ * environment on first use).
  */
 export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   private apiKey?: string;
@@ -529,7 +530,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   private load(get: (key: string) => string | undefined): void {
     this.apiKey = present(get(API_KEY_SETTING)) ?? present(process.env[API_KEY_ENV]);
     this.apiUrl = present(get(API_URL_SETTING)) ?? present(process.env[API_URL_ENV]);
-    this.preflightSettings = readPreflightSettings(get);
+    this.preflightSettings = parsePreflightSettings({ get: (key) => get(`${PROJECT}:${key}`) });
     this.configured = true;
   }
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
+import { BundledProvider, bundleProvider } from "../bundledProvider";
 import type { VaultScheme } from "./contract";
-import { CerbyVaultProvider, OnDelete } from "./provider";
+import type { OnDelete } from "./provider";
 
 /** The five values Cerby's "Azure External Keys" strategy asks for. */
 export interface CerbyAkvSettings {
@@ -57,10 +58,10 @@ function secretAkv(akv: CerbyVaultArgs["akv"]): pulumi.Input<CerbyAkvSettings> |
 }
 
 /**
- * One provider instance for every vault: the SDK serializes a dynamic provider once per instance,
- * and this one is large.
+ * CerbyVaultProvider (provider.ts), shipped as its bundled source so that serializing it stays cheap
+ * (see BundledProvider). One instance for every vault: the SDK serializes a provider once per instance.
  */
-const provider = new CerbyVaultProvider();
+const provider = new BundledProvider(bundleProvider(require.resolve("./provider"), "CerbyVaultProvider"));
 
 /**
  * A vault registered in Cerby (Settings → Vaults), managed by CerbyVaultProvider. The Cerby API
