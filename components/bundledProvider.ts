@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { posix } from "node:path";
+// Not `path.posix`: the serializer names a built-in module by its object, and on Linux `path` is
+// the same object as `path/posix`, on Windows as `path/win32`; this one is `path/posix` everywhere.
+import * as posix from "node:path/posix";
 import * as vm from "node:vm";
 import type * as pulumi from "@pulumi/pulumi";
 import { transpile } from "./transpile";
@@ -33,10 +35,26 @@ function moduleId(file: string): string {
   return relative.replace(/\.(ts|js)$/, "");
 }
 
-/** The file a relative import names, as Node resolves it with .ts registered: file, then folder index. */
+/** Whether a require names a project module, rather than a package or one of Node's own. */
+function isRelative(specifier: string): boolean {
+  return specifier === "." || specifier === ".." || specifier.startsWith("./") || specifier.startsWith("../");
+}
+
+/**
+ * The module of the bundle that a relative require in module `requirer` names: that ID, that ID
+ * without the .ts or .js the import spelled out, or that folder's index. The loader resolves with
+ * it, and bundleProvider checks with it that the loader will find every module.
+ */
+function bundledModule(modules: ProviderBundle["modules"], requirer: string, specifier: string): string | undefined {
+  const target = posix.join(posix.dirname(requirer), specifier);
+  return [target, target.replace(/\.(ts|js)$/, ""), `${target}/index`].find((candidate) => Object.hasOwn(modules, candidate));
+}
+
+/** The file a relative import names, in the order Node looks with .ts registered after .js. */
 function resolveImport(importer: string, specifier: string): string {
   const base = path.resolve(path.dirname(importer), specifier);
-  const found = [`${base}.ts`, `${base}.js`, path.join(base, "index.ts"), path.join(base, "index.js")].find((candidate) => fs.existsSync(candidate));
+  const candidates = [base, `${base}.js`, `${base}.ts`, path.join(base, "index.js"), path.join(base, "index.ts")];
+  const found = candidates.find((candidate) => /\.(ts|js)$/.test(candidate) && fs.existsSync(candidate) && fs.statSync(candidate).isFile());
   if (!found) {
     throw new Error(`Cannot bundle "${specifier}", imported by ${moduleId(importer)}: no such .ts or .js module.`);
   }
@@ -45,21 +63,32 @@ function resolveImport(importer: string, specifier: string): string {
 
 /**
  * Bundles the provider class `exportName` of `entryFile` with every project module it imports. The
- * imports are read from the emitted JavaScript, where TypeScript has already dropped type-only ones.
+ * imports are read from the emitted JavaScript, where TypeScript has already dropped type-only
+ * ones; an import the provider host could not load fails here rather than in the engine.
  */
 export function bundleProvider(entryFile: string, exportName: string): ProviderBundle {
   const modules: Record<string, string> = {};
+  const imports: Array<{ requirer: string; specifier: string }> = [];
   const pending = [path.resolve(entryFile)];
   for (let file = pending.shift(); file !== undefined; file = pending.shift()) {
     const id = moduleId(file);
     if (Object.hasOwn(modules, id)) {
       continue;
     }
-    const source = fs.readFileSync(file, "utf8");
+    // Line endings as a Windows checkout may have them would make the bundle differ by machine.
+    const source = fs.readFileSync(file, "utf8").replace(/\r\n/g, "\n");
     const code = file.endsWith(".ts") ? transpile(file, source) : source;
     modules[id] = code;
-    for (const [, specifier] of code.matchAll(/\brequire\("(\.{1,2}\/[^"]*)"\)/g)) {
-      pending.push(resolveImport(file, specifier));
+    for (const [, , specifier] of code.matchAll(/\brequire\((["'])([^"'\n]+)\1\)/g)) {
+      if (isRelative(specifier)) {
+        imports.push({ requirer: id, specifier });
+        pending.push(resolveImport(file, specifier));
+      }
+    }
+  }
+  for (const { requirer, specifier } of imports) {
+    if (bundledModule(modules, requirer, specifier) === undefined) {
+      throw new Error(`Cannot bundle "${specifier}", imported by ${requirer}: the provider host would not find it in the bundle.`);
     }
   }
   return { entry: moduleId(entryFile), exportName, modules };
@@ -83,13 +112,12 @@ export function runBundle(bundle: ProviderBundle, id: string = bundle.entry): Re
     const module = { exports: {} as Record<string, unknown> };
     loaded.set(moduleId, module);
     const requireFromBundle = (specifier: string): unknown => {
-      if (!specifier.startsWith(".")) {
+      if (!isRelative(specifier)) {
         return require(specifier);
       }
-      const target = posix.join(posix.dirname(moduleId), specifier);
-      const found = [target, `${target}/index`].find((candidate) => Object.hasOwn(bundle.modules, candidate));
+      const found = bundledModule(bundle.modules, moduleId, specifier);
       if (found === undefined) {
-        throw new Error(`The provider bundle of ${bundle.exportName} has no module "${target}", which "${moduleId}" requires.`);
+        throw new Error(`The provider bundle of ${bundle.exportName} has no module "${specifier}", which "${moduleId}" requires.`);
       }
       return load(found);
     };
@@ -125,7 +153,7 @@ export function loadBundle(bundle: ProviderBundle): CompleteProvider {
  * Why: the engine runs a dynamic provider from the text Pulumi's closure serializer makes of it, and
  * that serializer inspects each function the provider can reach through the V8 inspector, at about
  * 2 ms each. The Cerby provider reaches over a hundred, which made serializing it the largest part
- * of every `pulumi up`, preview and offline plan (README, "Performance"). This class reaches a dozen
+ * of every `pulumi up`, preview and offline plan (README, "Performance"). This class reaches a handful of
  * small functions; the bundle is strings. It also means the state holds source and nothing captured
  * from the deploying process.
  */

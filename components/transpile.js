@@ -7,7 +7,7 @@
  * compiler's emitter, which costs a quarter of a second before it has warmed up.
  *
  * Plain JavaScript, because tools/plan-register.js uses it to load TypeScript in the first place.
- * components/cerby/bundle.ts uses it to turn the Cerby provider's modules into the source it ships.
+ * components/bundledProvider.ts uses it to turn the Cerby provider's modules into the source it ships.
  */
 const crypto = require("node:crypto");
 const fs = require("node:fs");
@@ -16,8 +16,13 @@ const path = require("node:path");
 const ROOT = path.resolve(__dirname, "..");
 const CACHE_DIR = path.join(ROOT, "node_modules", ".cache", "cerby-external-keys-transpile");
 const TSCONFIG = fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8");
-// What a cached file depends on besides its own source and name; cheap to read on every start.
-const SETTINGS = `${TSCONFIG}\0${JSON.parse(fs.readFileSync(require.resolve("typescript/package.json"), "utf8")).version}`;
+// What a cached file depends on besides its own source and name, this file (with the options it
+// sets below) included; cheap to read on every start.
+const SETTINGS = [
+  TSCONFIG,
+  JSON.parse(fs.readFileSync(require.resolve("typescript/package.json"), "utf8")).version,
+  fs.readFileSync(__filename, "utf8"),
+].join("\0");
 
 /** @type {{ ts: typeof import("typescript"), options: import("typescript").CompilerOptions } | undefined} */
 let compiler;

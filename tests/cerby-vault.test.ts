@@ -144,6 +144,9 @@ test("the serialized provider, loaded as the engine loads it, has no key until c
     const load = () => requireFromString(resource.rawInputs.__provider as string, `${__dirname}/serialized-provider.js`).handler() as Loaded;
     const inputs = { ...akvArgs(), apiUrl: emulator.url, setAsDefault: false, onDelete: "retain" };
 
+    // It arrives unbuilt: no provider instance, and so nothing configured, rides along in state.
+    expect((load() as { instance?: unknown }).instance).toBeUndefined();
+
     const unconfigured = load();
     await unconfigured.configure?.({ config: { get: () => undefined, require: () => "" } });
     await expect(unconfigured.create(inputs)).rejects.toThrow("No Cerby API key");
