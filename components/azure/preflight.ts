@@ -322,7 +322,8 @@ function vaultScope(vaultUrl: string): string {
 function formatDuration(ms: number): string {
   const seconds = Math.round(ms / 1000);
   if (seconds < 60) {
-    return ms < 1000 ? `${Math.round(ms)} ms` : `${seconds} s`;
+    // Judged on the rounded value: 999.6 ms reads "1 s", not "1000 ms".
+    return Math.round(ms) < 1000 ? `${Math.round(ms)} ms` : `${seconds} s`;
   }
   const rest = seconds % 60;
   return `${Math.floor(seconds / 60)} min${rest ? ` ${rest} s` : ""}`;
