@@ -305,7 +305,8 @@ export class CerbyClient {
       return parsed === undefined ? { network: "malformed-response", what: "a body that is not JSON" } : { body: parsed };
     }
     const entry = parseErrorBody(parsed);
-    if (response.status === 429 || response.status >= 500) {
+    // 501 Not Implemented is an answer, not a fault: the endpoint does not exist, and a retry would not change that.
+    if (response.status === 429 || (response.status >= 500 && response.status !== 501)) {
       return {
         status: response.status,
         retryAfterMs: response.status === 429 ? retryAfterMs(response.headers.get(RETRY_AFTER_HEADER)) : undefined,

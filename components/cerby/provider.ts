@@ -16,6 +16,21 @@ import {
 import { CerbyClient, ClientTuning } from "./client";
 import { AkvConfiguration, KmsByoConfiguration, SCHEME_TITLES, VAULT_SCHEMES, VaultChanges, VaultRecord, VaultScheme } from "./contract";
 import { configError, isApiError, redact, redactError, vaultConflictError } from "./errors";
+import {
+  DEFAULT_REGISTRATION_MODE,
+  RUN_AGAIN,
+  fallbackWarning,
+  isMissingEndpoint,
+  pendingChanges,
+  pendingMessage,
+  registrationFailures,
+  registrationInstructions,
+  rotationInstruction,
+  waitFor,
+  waitingThen,
+  type RegistrationMode,
+  type WaitOptions,
+} from "./registration";
 
 export type OnDelete = "retain" | "disable";
 
@@ -27,6 +42,10 @@ export interface CerbyVaultInputs {
   scheme: VaultScheme;
   setAsDefault: boolean;
   onDelete: OnDelete;
+  /** How the vault gets into Cerby, and how changes reach it (registration.ts); check fills in auto. */
+  registration?: RegistrationMode;
+  /** Guided: minutes to wait for a person to register the vault or make a change; 0 (check's default) does not wait. */
+  registrationWaitMinutes?: number;
   akv?: AkvConfiguration;
   kmsByo?: KmsByoConfiguration;
 }
@@ -53,6 +72,8 @@ export interface CerbyVaultProviderOptions {
   log?: ProviderLog;
   /** Transport and backoff of the Azure preflight, for tests against a fake Key Vault. */
   preflight?: Pick<PreflightOptions, "httpClient" | "initialBackoffMs" | "newSecretGraceMs">;
+  /** Clock and timer of the guided wait, for tests; the real ones by default. */
+  wait?: Pick<WaitOptions, "sleep" | "now">;
 }
 
 const API_KEY_SETTING = `${PROJECT}:cerbyApiKey`;
@@ -116,6 +137,14 @@ function describe(vault: { name: string; id: string; scheme: string }): string {
   return `"${vault.name}" (id ${vault.id}, scheme ${vault.scheme})`;
 }
 
+function modeOf(inputs: CerbyVaultInputs): RegistrationMode {
+  return inputs.registration ?? DEFAULT_REGISTRATION_MODE;
+}
+
+function waitMinutesOf(inputs: CerbyVaultInputs): number {
+  return inputs.registrationWaitMinutes ?? 0;
+}
+
 function clientSecretOf(props: unknown): string | undefined {
   const secret = nested(nested(props, "akv"), "clientSecret");
   return typeof secret === "string" ? secret : undefined;
@@ -152,7 +181,13 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
           fail(property, problem);
         }
       };
-      const inputs: Record<string, unknown> = { ...news, setAsDefault: news.setAsDefault ?? false, onDelete: news.onDelete ?? "retain" };
+      const inputs: Record<string, unknown> = {
+        ...news,
+        setAsDefault: news.setAsDefault ?? false,
+        onDelete: news.onDelete ?? "retain",
+        registration: news.registration ?? DEFAULT_REGISTRATION_MODE,
+        registrationWaitMinutes: news.registrationWaitMinutes ?? 0,
+      };
       if (typeof inputs.apiUrl === "string" && present(inputs.apiUrl) === undefined) {
         delete inputs.apiUrl;
       }
@@ -174,6 +209,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       } else if (inputs.onDelete === "disable" && scheme === "kms_byo") {
         fail("onDelete", 'is "disable", but Cerby cannot disable AWS KMS vaults; use "retain" (the vault stays in Cerby on delete)');
       }
+      registrationFailures(inputs, (value) => !isUnknown(value)).forEach((failure) => fail(failure.property, failure.reason));
 
       if (scheme === "akv") {
         this.checkAkv(inputs.akv, expect, fail);
@@ -296,7 +332,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       const client = this.client(inputs);
       await this.preflight(inputs);
       const existing = this.ofScheme(await client.listVaults(), inputs.scheme);
-      const vault = existing ? await this.adopt(client, existing, inputs) : await this.post(client, inputs);
+      const vault = existing ? await this.adopt(client, existing, inputs) : await this.register(client, inputs);
       return { id: vault.id, outs: this.outputs(inputs, vault) };
     });
   }
@@ -328,11 +364,115 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     return vaults.find((vault) => vault.scheme === scheme);
   }
 
-  private async post(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
+  private configuration(inputs: CerbyVaultInputs): AkvConfiguration | KmsByoConfiguration {
     const configuration = inputs.scheme === "akv" ? inputs.akv : inputs.kmsByo;
     if (!configuration) {
       throw configError(`The ${inputs.scheme} vault "${inputs.name}" has no ${inputs.scheme === "akv" ? "akv" : "kmsByo"} settings.`);
     }
+    return configuration;
+  }
+
+  /** The vault is not in Cerby: POST it, or have a person register it (guided, or auto without the endpoint). */
+  private async register(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
+    const missing = `Cerby has no ${SCHEME_TITLES[inputs.scheme]} vault "${inputs.name}" yet`;
+    const mode = modeOf(inputs);
+    if (mode === "guided") {
+      return this.guidedCreate(client, inputs, `${missing}, and cerbyRegistration is guided: this stack never creates vaults through Cerby's API. Register it in the Cerby app:`);
+    }
+    try {
+      return await this.post(client, inputs);
+    } catch (error) {
+      if (mode !== "auto" || !isMissingEndpoint(error)) {
+        throw error;
+      }
+      this.logFor([inputs]).warn(fallbackWarning(error));
+      return this.guidedCreate(client, inputs, `${missing}, and Cerby's API cannot create it (HTTP ${error.status} on POST). Register it in the Cerby app:`);
+    }
+  }
+
+  /**
+   * Fails with the instructions, or prints them once and waits for the vault to appear in the
+   * list; a vault that appears is adopted as any other (a wrong name is a conflict, as ever).
+   */
+  private async guidedCreate(client: CerbyClient, inputs: CerbyVaultInputs, why: string): Promise<VaultRecord> {
+    this.configuration(inputs);
+    const minutes = waitMinutesOf(inputs);
+    if (minutes === 0) {
+      throw configError(registrationInstructions(inputs, why, RUN_AGAIN));
+    }
+    this.logFor([inputs]).warn(registrationInstructions(inputs, why, waitingThen(minutes)));
+    const found = await this.waitInCerby(client, inputs, `Cerby vault "${inputs.name}"`, (vaults) => this.ofScheme(vaults, inputs.scheme));
+    if (!found) {
+      const timedOut = `Cerby showed no ${SCHEME_TITLES[inputs.scheme]} vault "${inputs.name}" within ${minutes} minute${minutes === 1 ? "" : "s"} (cerbyRegistrationWaitMinutes). Register it in the Cerby app:`;
+      throw configError(registrationInstructions(inputs, timedOut, RUN_AGAIN));
+    }
+    return this.adopt(client, found, inputs);
+  }
+
+  private async waitInCerby<T>(client: CerbyClient, inputs: CerbyVaultInputs, subject: string, find: (vaults: VaultRecord[]) => T | undefined): Promise<T | undefined> {
+    const log = this.logFor([inputs]);
+    return waitFor(async () => find(await client.listVaults()), {
+      ...this.options.wait,
+      waitMs: waitMinutesOf(inputs) * 60_000,
+      log: (message) => log.info(message),
+      subject,
+    });
+  }
+
+  /**
+   * Applies a name, default-flag or client-secret change: by PATCH, or (guided, or auto without
+   * the endpoint) as instructions checked against the list. `listed` is the vault when already read.
+   */
+  private async change(client: CerbyClient, id: string, changes: VaultChanges, inputs: CerbyVaultInputs, listed?: VaultRecord): Promise<VaultRecord> {
+    const mode = modeOf(inputs);
+    if (mode !== "guided") {
+      try {
+        return await client.updateVault(id, changes);
+      } catch (error) {
+        if (mode !== "auto" || !isMissingEndpoint(error)) {
+          throw error;
+        }
+        this.logFor([inputs]).warn(fallbackWarning(error));
+      }
+    }
+    return this.guidedChange(client, id, changes, inputs, listed);
+  }
+
+  /** Never faked as done: what Cerby shows is what the state records, so a pending change is checked again next time. */
+  private async guidedChange(client: CerbyClient, id: string, changes: VaultChanges, inputs: CerbyVaultInputs, listed?: VaultRecord): Promise<VaultRecord> {
+    const log = this.logFor([inputs]);
+    let vault = listed ?? (await client.listVaults()).find((candidate) => candidate.id === id);
+    if (!vault) {
+      throw configError(
+        `Cerby vault ${id} ("${inputs.name}") no longer exists at ${client.baseUrl}; run \`pulumi refresh\` to drop it from the stack, then \`pulumi up\` to register it again.`,
+      );
+    }
+    if (changes.clientSecret !== undefined) {
+      log.warn(rotationInstruction(vault, inputs.workspace));
+    }
+    const wanted = { name: changes.name, isDefault: changes.isDefault };
+    const pending = pendingChanges(vault, wanted, inputs.workspace);
+    if (pending.length === 0) {
+      return vault;
+    }
+    log.warn(pendingMessage(pending, waitMinutesOf(inputs)));
+    if (waitMinutesOf(inputs) === 0) {
+      return vault;
+    }
+    const shown = (candidate: VaultRecord | undefined) => candidate !== undefined && pendingChanges(candidate, wanted, inputs.workspace).length === 0;
+    const done = await this.waitInCerby(client, inputs, `The change of Cerby vault "${vault.name}"`, (vaults) => {
+      const current = vaults.find((candidate) => candidate.id === id);
+      vault = current ?? vault;
+      return shown(current) ? current : undefined;
+    });
+    if (!done) {
+      log.warn(pendingMessage(pendingChanges(vault, wanted, inputs.workspace)));
+    }
+    return done ?? vault;
+  }
+
+  private async post(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
+    const configuration = this.configuration(inputs);
     try {
       return await client.createVault({ name: inputs.name, scheme: inputs.scheme, isDefault: inputs.setAsDefault, configuration });
     } catch (error) {
@@ -368,7 +508,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     if (vault.state !== "enabled") {
       log.warn(`The adopted Cerby vault ${describe(vault)} is ${vault.state}; Cerby does not encrypt with it until it is enabled in the Cerby app.`);
     }
-    return vault.isDefault === inputs.setAsDefault ? vault : client.updateVault(vault.id, { isDefault: inputs.setAsDefault });
+    return vault.isDefault === inputs.setAsDefault ? vault : this.change(client, vault.id, { isDefault: inputs.setAsDefault }, inputs, vault);
   }
 
   private conflictMessage(vault: VaultRecord, inputs: CerbyVaultInputs): string {
@@ -468,7 +608,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       if (changes.clientSecret !== undefined) {
         await this.preflight(news);
       }
-      const vault = await client.updateVault(id, changes);
+      const vault = await this.change(client, id, changes, news);
       return { outs: this.outputs(news, vault) };
     });
   }
@@ -509,6 +649,8 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       scheme: inputs.scheme,
       setAsDefault: inputs.setAsDefault,
       onDelete: inputs.onDelete,
+      registration: inputs.registration,
+      registrationWaitMinutes: inputs.registrationWaitMinutes,
       akv: inputs.akv,
       kmsByo: inputs.kmsByo,
       vaultId: vault.id,
