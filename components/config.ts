@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MAX_WAIT_MINUTES as MAX_REGISTRATION_WAIT_MINUTES, REGISTRATION_MODES, type RegistrationMode } from "./cerby/registration";
+import { DEFAULT_REGISTRATION_MODE, MAX_WAIT_MINUTES as MAX_REGISTRATION_WAIT_MINUTES, REGISTRATION_MODES, type RegistrationMode } from "./cerby/registration";
 import {
   awsPartition,
   checkApiUrl,
@@ -146,11 +146,12 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   cerbyApiKey: {
     type: "string",
     secret: true,
-    description: "Cerby API key (scopes: read and manage vaults). Read by the provider only, never stored in state.",
+    description:
+      'Cerby API key with the "Read vaults" scope (enough for guided registration); api registration also needs one to manage vaults. Read by the provider only, never stored in state.',
   },
   cerbyRegistration: {
     type: "string",
-    default: "auto",
+    default: DEFAULT_REGISTRATION_MODE,
     description:
       "How the vaults are registered in Cerby: api (POST/PATCH /vaults), guided (never writes to Cerby: prints what to enter in the Cerby app, then finds the vault by name), or auto (api, falling back to guided when Cerby has no create endpoint).",
   },
