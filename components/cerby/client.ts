@@ -339,7 +339,8 @@ export class CerbyClient {
       case 401:
         return (
           `Cerby rejected the API key (HTTP 401 on ${request}): the key has expired, was revoked, or lacks the "vaults" scopes ` +
-          '("Read vaults"; creating and changing vaults by API, as cerbyRegistration api does, also needs one to manage them). Ask a workspace Owner, Super Admin or Admin to generate a new key with those scopes, then run " +
+          '("Read vaults"; creating and changing vaults by API, as cerbyRegistration api does, also needs one to manage them). ' +
+          "Ask a workspace Owner, Super Admin or Admin to generate a new key with those scopes, then run " +
           "`pulumi config set --secret cerbyApiKey <new key>` (or set CERBY_API_KEY) and retry." +
           said
         );
