@@ -24,7 +24,7 @@ export const MAX_WAIT_MINUTES = 60;
  * answer (400 bad value, 401/403 key or role, 409 conflict, 429/5xx faults) stays an error: a
  * person re-entering the values by hand would not fix it.
  */
-export const MISSING_ENDPOINT_STATUSES: readonly number[] = [404, 405, 501];
+const MISSING_ENDPOINT_STATUSES: readonly number[] = [404, 405, 501];
 
 export function isMissingEndpoint(error: unknown): error is CerbyApiError {
   return isApiError(error) && MISSING_ENDPOINT_STATUSES.includes(error.status);
@@ -49,14 +49,16 @@ export interface VaultToRegister {
   kmsByo?: KmsByoConfiguration;
 }
 
+/** The client secret is never printed: this shows it. */
+const CLIENT_SECRET_COMMAND = "`pulumi stack output clientSecret --show-secrets` shows it (not printed here)";
+
 /**
- * How to show the client secret, which is never printed. The stack's outputs are saved only by a
- * run that completes, so before the first one has, the secret is read from the state.
+ * The stack's outputs are saved only by a run that completes, so until one has, the secret is
+ * read from the state, where the ApplicationPassword is recorded as soon as it is created.
  */
-export const CLIENT_SECRET_COMMAND =
-  "run `pulumi stack output clientSecret --show-secrets` (before any `pulumi up` of this stack has completed there are no " +
-  "outputs yet: `pulumi stack export --show-secrets` shows it as the `value` of the " +
-  "azuread:index/applicationPassword:ApplicationPassword resource)";
+const NO_OUTPUTS_YET =
+  "     (Until a `pulumi up` of this stack has completed, the stack has no outputs: `pulumi stack export --show-secrets` " +
+  "shows the secret as the `value` of the azuread:index/applicationPassword:ApplicationPassword resource.)";
 
 /** Each value of the Cerby form, in the order the form asks for it. */
 function formFields(vault: VaultToRegister): [string, string][] {
@@ -65,7 +67,7 @@ function formFields(vault: VaultToRegister): [string, string][] {
     return [
       ["Tenant ID", akv?.tenantId ?? "?"],
       ["Client ID", akv?.clientId ?? "?"],
-      ["Client secret", `not printed: ${CLIENT_SECRET_COMMAND}`],
+      ["Client secret", CLIENT_SECRET_COMMAND],
       ["Vault URL", akv?.vaultUrl ?? "?"],
       ["Key name", akv?.keyName ?? "?"],
     ];
@@ -100,6 +102,7 @@ export function registrationInstructions(vault: VaultToRegister, why: string, th
     `     Default vault: ${defaultFlag(vault.setAsDefault)}`,
     "  3. Enter these values, in this order:",
     ...fields.map(([label, value]) => `       ${label.padEnd(width)}  ${value}`),
+    ...(vault.scheme === "akv" ? [NO_OUTPUTS_YET] : []),
     `  4. Save the vault. ${then}`,
   ].join("\n");
 }
