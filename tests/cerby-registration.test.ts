@@ -256,6 +256,21 @@ describe("auto", () => {
     expect(warns.join("\n")).not.toContain("carries on as guided");
   });
 
+  test("after falling back, a waiting create adopts the vault registered meanwhile and writes nothing more", async () => {
+    await start(405);
+    let byHandId = "";
+    const { provider, warns } = await harness((count) => {
+      if (count === 1) {
+        byHandId = emulator.seed({ name: "Azure Key Vault", scheme: "akv" }).id;
+      }
+    });
+    const result = await provider.create(akvInputs({ registration: "auto", registrationWaitMinutes: 5, setAsDefault: true }));
+    expect(result.id).toBe(byHandId);
+    expect(result.outs).toMatchObject({ registration: "auto", isDefault: false });
+    expect(warns.join("\n")).toContain("turn its default flag on");
+    expect(writes()).toEqual(["POST /vaults"]);
+  });
+
   test("with the write endpoints on, creates the vault by API", async () => {
     await start("on");
     const { provider } = await harness();

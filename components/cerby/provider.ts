@@ -386,7 +386,8 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
         throw error;
       }
       this.logFor([inputs]).warn(fallbackWarning(error));
-      return this.guidedCreate(client, inputs, `${missing}, and Cerby's API cannot create it (HTTP ${error.status} on POST). Register it in the Cerby app:`);
+      // Guided from here on in this create: the default flag of the vault found is not PATCHed either.
+      return this.guidedCreate(client, { ...inputs, registration: "guided" }, `${missing}, and Cerby's API cannot create it (HTTP ${error.status} on POST). Register it in the Cerby app:`);
     }
   }
 
@@ -501,10 +502,13 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     }
     const log = this.logFor([inputs]);
     log.info(`Adopting the existing Cerby vault ${describe(vault)}: it has this resource's scheme and name, so it is managed from now on instead of created.`);
-    log.warn(
-      `Cerby does not return a vault's key settings, so those of ${describe(vault)} were not compared with this stack's; ` +
-        "they are assumed to be this stack's own. Once that is confirmed, rotate the client secret so Cerby holds the one in this stack's state.",
-    );
+    // In guided mode a person entered this stack's values from the printed instructions.
+    if (modeOf(inputs) !== "guided") {
+      log.warn(
+        `Cerby does not return a vault's key settings, so those of ${describe(vault)} were not compared with this stack's; ` +
+          "they are assumed to be this stack's own. Once that is confirmed, rotate the client secret so Cerby holds the one in this stack's state.",
+      );
+    }
     if (vault.state !== "enabled") {
       log.warn(`The adopted Cerby vault ${describe(vault)} is ${vault.state}; Cerby does not encrypt with it until it is enabled in the Cerby app.`);
     }
