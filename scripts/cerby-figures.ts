@@ -13,22 +13,13 @@ import { CerbyVaultInputs, CerbyVaultOutputs, CerbyVaultProvider } from "../comp
 import { CerbyVault } from "../components/cerby/vault";
 import { CerbyEmulator, Fault, WriteEndpoints } from "../tests/support/cerby-emulator";
 import { runUnderMocks } from "../tools/mock-runtime";
-import { akvSettings } from "../tests/support/cerby-fixtures";
+import { akvVaultInputs } from "../tests/support/cerby-fixtures";
 
 const API_KEY = "figures-api-key-0123456789";
 const RUNS = 5;
 
 function inputs(apiUrl: string, overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {
-  return {
-    workspace: "acme",
-    apiUrl,
-    name: "Azure Key Vault",
-    scheme: "akv",
-    setAsDefault: false,
-    onDelete: "retain",
-    akv: akvSettings("figures-client-secret-value"),
-    ...overrides,
-  };
+  return akvVaultInputs(apiUrl, "figures-client-secret-value", overrides);
 }
 
 /** The Azure preflight is off: these figures are about Cerby's API, and the vault URL is fictitious. */

@@ -9,12 +9,13 @@ import type { CerbyApiError } from "../components/cerby/errors";
 import { CerbyVaultInputs, CerbyVaultOutputs, CerbyVaultProvider } from "../components/cerby/provider";
 import { FIRST_POLL_DELAY_MS, MAX_POLL_DELAY_MS, registrationInstructions, waitFor } from "../components/cerby/registration";
 import { CerbyEmulator, type EmulatedKey, type WriteEndpoints } from "./support/cerby-emulator";
-import { akvSettings } from "./support/cerby-fixtures";
+import { akvSettings, akvVaultInputs } from "./support/cerby-fixtures";
 
 const API_KEY = "cerby-registration-key-7c1d9e";
 const CLIENT_SECRET = "entra-secret-Gd4~Wq7_guided";
 const ROTATED_SECRET = "entra-secret-Hn2~Xy5_rotated";
-const FAST: ClientTuning = { timeoutMs: 250, maxAttempts: 3, maxElapsedMs: 2_000, baseDelayMs: 5, maxDelayMs: 20 };
+// Generous per-request bounds (a loaded CI machine must not cause retries), short backoff for the 5xx cases.
+const FAST: ClientTuning = { timeoutMs: 10_000, maxAttempts: 3, maxElapsedMs: 30_000, baseDelayMs: 5, maxDelayMs: 20 };
 const KMS = {
   awsAccountId: "123456789012",
   kmsKeyId: "mrk-0123456789abcdef0123456789abcdef",
@@ -81,18 +82,7 @@ async function harness(onSleep: (count: number) => void = () => undefined): Prom
 }
 
 function akvInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {
-  return {
-    workspace: "acme",
-    apiUrl: emulator.url,
-    name: "Azure Key Vault",
-    scheme: "akv",
-    setAsDefault: false,
-    onDelete: "retain",
-    registration: "guided",
-    registrationWaitMinutes: 0,
-    akv: akvSettings(CLIENT_SECRET),
-    ...overrides,
-  };
+  return akvVaultInputs(emulator.url, CLIENT_SECRET, { registration: "guided", registrationWaitMinutes: 0, ...overrides });
 }
 
 function kmsInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {

@@ -375,19 +375,27 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   /** The vault is not in Cerby: POST it, or have a person register it (guided, or auto without the endpoint). */
   private async register(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
     const missing = `Cerby has no ${SCHEME_TITLES[inputs.scheme]} vault "${inputs.name}" yet`;
-    const mode = modeOf(inputs);
-    if (mode === "guided") {
+    if (modeOf(inputs) === "guided") {
       return this.guidedCreate(client, inputs, `${missing}, and cerbyRegistration is guided: this stack never creates vaults through Cerby's API. Register it in the Cerby app:`);
     }
+    const written = await this.write(inputs, () => this.post(client, inputs));
+    if (typeof written !== "number") {
+      return written;
+    }
+    // Guided from here on in this create: the default flag of the vault found is not PATCHed either.
+    return this.guidedCreate(client, { ...inputs, registration: "guided" }, `${missing}, and Cerby's API cannot create it (HTTP ${written} on POST). Register it in the Cerby app:`);
+  }
+
+  /** An API write. In auto mode a missing endpoint is warned about and returned as its status, for the caller to carry on guided. */
+  private async write(inputs: CerbyVaultInputs, request: () => Promise<VaultRecord>): Promise<VaultRecord | number> {
     try {
-      return await this.post(client, inputs);
+      return await request();
     } catch (error) {
-      if (mode !== "auto" || !isMissingEndpoint(error)) {
+      if (modeOf(inputs) !== "auto" || !isMissingEndpoint(error)) {
         throw error;
       }
       this.logFor([inputs]).warn(fallbackWarning(error));
-      // Guided from here on in this create: the default flag of the vault found is not PATCHed either.
-      return this.guidedCreate(client, { ...inputs, registration: "guided" }, `${missing}, and Cerby's API cannot create it (HTTP ${error.status} on POST). Register it in the Cerby app:`);
+      return error.status;
     }
   }
 
@@ -425,15 +433,10 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
    * the endpoint) as instructions checked against the list. `listed` is the vault when already read.
    */
   private async change(client: CerbyClient, id: string, changes: VaultChanges, inputs: CerbyVaultInputs, listed?: VaultRecord): Promise<VaultRecord> {
-    const mode = modeOf(inputs);
-    if (mode !== "guided") {
-      try {
-        return await client.updateVault(id, changes);
-      } catch (error) {
-        if (mode !== "auto" || !isMissingEndpoint(error)) {
-          throw error;
-        }
-        this.logFor([inputs]).warn(fallbackWarning(error));
+    if (modeOf(inputs) !== "guided") {
+      const written = await this.write(inputs, () => client.updateVault(id, changes));
+      if (typeof written !== "number") {
+        return written;
       }
     }
     return this.guidedChange(client, id, changes, inputs, listed);
