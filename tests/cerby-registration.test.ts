@@ -15,7 +15,7 @@ const API_KEY = "cerby-registration-key-7c1d9e";
 const CLIENT_SECRET = "entra-secret-Gd4~Wq7_guided";
 const ROTATED_SECRET = "entra-secret-Hn2~Xy5_rotated";
 // Generous per-request bounds (a loaded CI machine must not cause retries), short backoff for the 5xx cases.
-const FAST: ClientTuning = { timeoutMs: 10_000, maxAttempts: 3, maxElapsedMs: 30_000, baseDelayMs: 5, maxDelayMs: 20 };
+const TUNING: ClientTuning = { timeoutMs: 10_000, maxAttempts: 3, maxElapsedMs: 30_000, baseDelayMs: 5, maxDelayMs: 20 };
 const KMS = {
   awsAccountId: "123456789012",
   kmsKeyId: "mrk-0123456789abcdef0123456789abcdef",
@@ -62,7 +62,7 @@ async function harness(onSleep: (count: number) => void = () => undefined): Prom
   const sleeps: number[] = [];
   let clock = 0;
   const provider = new CerbyVaultProvider({
-    client: FAST,
+    client: TUNING,
     log: {
       info: (message) => void (infos.push(message), texts.push(message)),
       warn: (message) => void (warns.push(message), texts.push(message)),

@@ -18,34 +18,31 @@ import { AkvConfiguration, KmsByoConfiguration, SCHEME_TITLES, VAULT_SCHEMES, Va
 import { configError, isApiError, redact, redactError, vaultConflictError } from "./errors";
 import {
   DEFAULT_REGISTRATION_MODE,
-  RUN_AGAIN,
   fallbackWarning,
+  guidedChange,
+  guidedCreate,
   isMissingEndpoint,
-  pendingChanges,
-  pendingMessage,
+  modeOf,
   registrationFailures,
-  registrationInstructions,
-  rotationInstruction,
-  waitFor,
-  waitingThen,
-  type RegistrationMode,
+  waitMinutesOf,
+  type GuidedContext,
+  type RegistrationSettings,
   type WaitOptions,
 } from "./registration";
 
 export type OnDelete = "retain" | "disable";
 
-/** The resource's inputs after `check`: plain values, defaults filled in. */
-export interface CerbyVaultInputs {
+/**
+ * The resource's inputs after `check`: plain values, defaults filled in. `registration` and
+ * `registrationWaitMinutes` (registration.ts) say how the vault gets into Cerby and changes reach it.
+ */
+export interface CerbyVaultInputs extends RegistrationSettings {
   workspace: string;
   apiUrl?: string;
   name: string;
   scheme: VaultScheme;
   setAsDefault: boolean;
   onDelete: OnDelete;
-  /** How the vault gets into Cerby, and how changes reach it (registration.ts); check fills in auto. */
-  registration?: RegistrationMode;
-  /** Guided: minutes to wait for a person to register the vault or make a change; 0 (check's default) does not wait. */
-  registrationWaitMinutes?: number;
   akv?: AkvConfiguration;
   kmsByo?: KmsByoConfiguration;
 }
@@ -135,14 +132,6 @@ function effectiveApiUrl(props: Partial<CerbyVaultInputs>): unknown {
 
 function describe(vault: { name: string; id: string; scheme: string }): string {
   return `"${vault.name}" (id ${vault.id}, scheme ${vault.scheme})`;
-}
-
-function modeOf(inputs: CerbyVaultInputs): RegistrationMode {
-  return inputs.registration ?? DEFAULT_REGISTRATION_MODE;
-}
-
-function waitMinutesOf(inputs: CerbyVaultInputs): number {
-  return inputs.registrationWaitMinutes ?? 0;
 }
 
 function clientSecretOf(props: unknown): string | undefined {
@@ -374,16 +363,18 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
   /** The vault is not in Cerby: POST it, or have a person register it (guided, or auto without the endpoint). */
   private async register(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
-    const missing = `Cerby has no ${SCHEME_TITLES[inputs.scheme]} vault "${inputs.name}" yet`;
-    if (modeOf(inputs) === "guided") {
-      return this.guidedCreate(client, inputs, `${missing}, and cerbyRegistration is guided: this stack never creates vaults through Cerby's API. Register it in the Cerby app:`);
+    let postStatus: number | undefined;
+    if (modeOf(inputs) !== "guided") {
+      const written = await this.write(inputs, () => this.post(client, inputs));
+      if (typeof written !== "number") {
+        return written;
+      }
+      postStatus = written;
     }
-    const written = await this.write(inputs, () => this.post(client, inputs));
-    if (typeof written !== "number") {
-      return written;
-    }
+    this.configuration(inputs);
     // Guided from here on in this create: the default flag of the vault found is not PATCHed either.
-    return this.guidedCreate(client, { ...inputs, registration: "guided" }, `${missing}, and Cerby's API cannot create it (HTTP ${written} on POST). Register it in the Cerby app:`);
+    const guided: CerbyVaultInputs = { ...inputs, registration: "guided" };
+    return this.adopt(client, await guidedCreate(this.guided(client, guided), guided, postStatus), guided);
   }
 
   /** An API write. In auto mode a missing endpoint is warned about and returned as its status, for the caller to carry on guided. */
@@ -400,35 +391,6 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   }
 
   /**
-   * Fails with the instructions, or prints them once and waits for the vault to appear in the
-   * list; a vault that appears is adopted as any other (a wrong name is a conflict, as ever).
-   */
-  private async guidedCreate(client: CerbyClient, inputs: CerbyVaultInputs, why: string): Promise<VaultRecord> {
-    this.configuration(inputs);
-    const minutes = waitMinutesOf(inputs);
-    if (minutes === 0) {
-      throw configError(registrationInstructions(inputs, why, RUN_AGAIN));
-    }
-    this.logFor([inputs]).warn(registrationInstructions(inputs, why, waitingThen(minutes)));
-    const found = await this.waitInCerby(client, inputs, `Cerby vault "${inputs.name}"`, (vaults) => this.ofScheme(vaults, inputs.scheme));
-    if (!found) {
-      const timedOut = `Cerby showed no ${SCHEME_TITLES[inputs.scheme]} vault "${inputs.name}" within ${minutes} minute${minutes === 1 ? "" : "s"} (cerbyRegistrationWaitMinutes). Register it in the Cerby app:`;
-      throw configError(registrationInstructions(inputs, timedOut, RUN_AGAIN));
-    }
-    return this.adopt(client, found, inputs);
-  }
-
-  private async waitInCerby<T>(client: CerbyClient, inputs: CerbyVaultInputs, subject: string, find: (vaults: VaultRecord[]) => T | undefined): Promise<T | undefined> {
-    const log = this.logFor([inputs]);
-    return waitFor(async () => find(await client.listVaults()), {
-      ...this.options.wait,
-      waitMs: waitMinutesOf(inputs) * 60_000,
-      log: (message) => log.info(message),
-      subject,
-    });
-  }
-
-  /**
    * Applies a name, default-flag or client-secret change: by PATCH, or (guided, or auto without
    * the endpoint) as instructions checked against the list. `listed` is the vault when already read.
    */
@@ -439,40 +401,18 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
         return written;
       }
     }
-    return this.guidedChange(client, id, changes, inputs, listed);
+    return guidedChange(this.guided(client, inputs), id, changes, inputs.name, listed);
   }
 
-  /** Never faked as done: what Cerby shows is what the state records, so a pending change is checked again next time. */
-  private async guidedChange(client: CerbyClient, id: string, changes: VaultChanges, inputs: CerbyVaultInputs, listed?: VaultRecord): Promise<VaultRecord> {
-    const log = this.logFor([inputs]);
-    let vault = listed ?? (await client.listVaults()).find((candidate) => candidate.id === id);
-    if (!vault) {
-      throw configError(
-        `Cerby vault ${id} ("${inputs.name}") no longer exists at ${client.baseUrl}; run \`pulumi refresh\` to drop it from the stack, then \`pulumi up\` to register it again.`,
-      );
-    }
-    if (changes.clientSecret !== undefined) {
-      log.warn(rotationInstruction(vault, inputs.workspace));
-    }
-    const wanted = { name: changes.name, isDefault: changes.isDefault };
-    const pending = pendingChanges(vault, wanted, inputs.workspace);
-    if (pending.length === 0) {
-      return vault;
-    }
-    log.warn(pendingMessage(pending, waitMinutesOf(inputs)));
-    if (waitMinutesOf(inputs) === 0) {
-      return vault;
-    }
-    const shown = (candidate: VaultRecord | undefined) => candidate !== undefined && pendingChanges(candidate, wanted, inputs.workspace).length === 0;
-    const done = await this.waitInCerby(client, inputs, `The change of Cerby vault "${vault.name}"`, (vaults) => {
-      const current = vaults.find((candidate) => candidate.id === id);
-      vault = current ?? vault;
-      return shown(current) ? current : undefined;
-    });
-    if (!done) {
-      log.warn(pendingMessage(pendingChanges(vault, wanted, inputs.workspace)));
-    }
-    return done ?? vault;
+  private guided(client: CerbyClient, inputs: CerbyVaultInputs): GuidedContext {
+    return {
+      listVaults: () => client.listVaults(),
+      baseUrl: client.baseUrl,
+      log: this.logFor([inputs]),
+      workspace: inputs.workspace,
+      waitMinutes: waitMinutesOf(inputs),
+      wait: this.options.wait,
+    };
   }
 
   private async post(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {

@@ -4,8 +4,8 @@
  * when to fall back from the API, what a person must do in the Cerby app, and waits for it.
  */
 import { setTimeout as delay } from "node:timers/promises";
-import { SCHEME_TITLES, type AkvConfiguration, type KmsByoConfiguration, type VaultRecord, type VaultScheme } from "./contract";
-import { isApiError, type CerbyApiError } from "./errors";
+import { SCHEME_TITLES, type AkvConfiguration, type KmsByoConfiguration, type VaultChanges, type VaultRecord, type VaultScheme } from "./contract";
+import { configError, isApiError, type CerbyApiError } from "./errors";
 
 /**
  * `api`: POST and PATCH /vaults. `guided`: never a write; a person registers the vault from printed
@@ -18,6 +18,20 @@ export const DEFAULT_REGISTRATION_MODE: RegistrationMode = "auto";
 
 /** The longest one create may wait for a person (cerbyRegistrationWaitMinutes). */
 export const MAX_WAIT_MINUTES = 60;
+
+/** The settings as a resource's inputs hold them; absent in state written before they existed. */
+export interface RegistrationSettings {
+  registration?: RegistrationMode;
+  registrationWaitMinutes?: number;
+}
+
+export function modeOf(settings: RegistrationSettings): RegistrationMode {
+  return settings.registration ?? DEFAULT_REGISTRATION_MODE;
+}
+
+export function waitMinutesOf(settings: RegistrationSettings): number {
+  return settings.registrationWaitMinutes ?? 0;
+}
 
 /**
  * Statuses of a write that mean "no such endpoint", the only ones auto falls back on. Every other
@@ -107,15 +121,15 @@ export function registrationInstructions(vault: VaultToRegister, why: string, th
   ].join("\n");
 }
 
-export const RUN_AGAIN =
+const RUN_AGAIN =
   "Then run `pulumi up` again: it finds the vault by its name and records it. Everything this stack built before the Cerby vault stays deployed.";
 
-export function waitingThen(minutes: number): string {
+function waitingThen(minutes: number): string {
   return `This \`pulumi up\` checks Cerby for the vault for up to ${minutes} minute${minutes === 1 ? "" : "s"} and carries on once it appears.`;
 }
 
 /** The name and default flag the stack wants, where Cerby shows something else; one instruction each. */
-export function pendingChanges(vault: VaultRecord, wanted: { name?: string; isDefault?: boolean }, workspace: string): string[] {
+function pendingChanges(vault: VaultRecord, wanted: { name?: string; isDefault?: boolean }, workspace: string): string[] {
   const where = `In Cerby (${cerbyApp(workspace)}) open Settings → Vaults → "${vault.name}" (id ${vault.id})`;
   const pending: string[] = [];
   if (wanted.name !== undefined && wanted.name !== vault.name) {
@@ -128,7 +142,7 @@ export function pendingChanges(vault: VaultRecord, wanted: { name?: string; isDe
 }
 
 /** Reported, never assumed done: the state keeps Cerby's values, so the next `pulumi up` checks again. */
-export function pendingMessage(instructions: string[], waitMinutes = 0): string {
+function pendingMessage(instructions: string[], waitMinutes = 0): string {
   const then =
     waitMinutes > 0
       ? `This \`pulumi up\` checks Cerby for the change for up to ${waitMinutes} minute${waitMinutes === 1 ? "" : "s"}.`
@@ -141,7 +155,7 @@ export function pendingMessage(instructions: string[], waitMinutes = 0): string 
 }
 
 /** A new client secret cannot be checked (Cerby never returns it): the person is told, once. */
-export function rotationInstruction(vault: VaultRecord, workspace: string): string {
+function rotationInstruction(vault: VaultRecord, workspace: string): string {
   return (
     `The Entra client secret was rotated. Give Cerby the new one by hand: in Cerby (${cerbyApp(workspace)}) open Settings → ` +
     `Vaults → "${vault.name}" (id ${vault.id}), edit it and replace the client secret; once this run has completed, ` +
@@ -219,4 +233,85 @@ export function registrationFailures(
     });
   }
   return failures;
+}
+
+/** What the guided flows need of the provider: the vault list, where messages go, and the wait. */
+export interface GuidedContext {
+  listVaults(): Promise<VaultRecord[]>;
+  baseUrl: string;
+  log: { info(message: string): void; warn(message: string): void };
+  workspace: string;
+  waitMinutes: number;
+  wait?: Pick<WaitOptions, "sleep" | "now">;
+}
+
+function awaitInCerby<T>(context: GuidedContext, subject: string, find: (vaults: VaultRecord[]) => T | undefined): Promise<T | undefined> {
+  return waitFor(async () => find(await context.listVaults()), {
+    ...context.wait,
+    waitMs: context.waitMinutes * 60_000,
+    log: (message) => context.log.info(message),
+    subject,
+  });
+}
+
+/**
+ * The create of a vault Cerby does not have, in guided mode: fails with the instructions, or
+ * prints them once and waits for a vault of the scheme, which it returns for the caller to adopt
+ * (a wrong name is then a conflict, as ever). `postStatus`: auto's POST found no endpoint.
+ */
+export async function guidedCreate(context: GuidedContext, vault: VaultToRegister, postStatus?: number): Promise<VaultRecord> {
+  const missing = `Cerby has no ${SCHEME_TITLES[vault.scheme]} vault "${vault.name}" yet`;
+  const why =
+    postStatus === undefined
+      ? `${missing}, and cerbyRegistration is guided: this stack never creates vaults through Cerby's API. Register it in the Cerby app:`
+      : `${missing}, and Cerby's API cannot create it (HTTP ${postStatus} on POST). Register it in the Cerby app:`;
+  const minutes = context.waitMinutes;
+  if (minutes === 0) {
+    throw configError(registrationInstructions(vault, why, RUN_AGAIN));
+  }
+  context.log.warn(registrationInstructions(vault, why, waitingThen(minutes)));
+  const found = await awaitInCerby(context, `Cerby vault "${vault.name}"`, (vaults) => vaults.find((candidate) => candidate.scheme === vault.scheme));
+  if (!found) {
+    const timedOut =
+      `Cerby showed no ${SCHEME_TITLES[vault.scheme]} vault "${vault.name}" within ${minutes} minute${minutes === 1 ? "" : "s"} ` +
+      "(cerbyRegistrationWaitMinutes). Register it in the Cerby app:";
+    throw configError(registrationInstructions(vault, timedOut, RUN_AGAIN));
+  }
+  return found;
+}
+
+/**
+ * A change in guided mode, never faked as done: the rotated secret is announced; a rename or a
+ * default flag is reported until Cerby shows it (polled for with a wait), and the vault returned
+ * is what Cerby shows, so the state records that and the next `pulumi up` checks again.
+ * `listed` is the vault when the caller has just read it.
+ */
+export async function guidedChange(context: GuidedContext, id: string, changes: VaultChanges, name: string, listed?: VaultRecord): Promise<VaultRecord> {
+  let vault = listed ?? (await context.listVaults()).find((candidate) => candidate.id === id);
+  if (!vault) {
+    throw configError(
+      `Cerby vault ${id} ("${name}") no longer exists at ${context.baseUrl}; run \`pulumi refresh\` to drop it from the stack, then \`pulumi up\` to register it again.`,
+    );
+  }
+  if (changes.clientSecret !== undefined) {
+    context.log.warn(rotationInstruction(vault, context.workspace));
+  }
+  const wanted = { name: changes.name, isDefault: changes.isDefault };
+  const pending = pendingChanges(vault, wanted, context.workspace);
+  if (pending.length === 0) {
+    return vault;
+  }
+  context.log.warn(pendingMessage(pending, context.waitMinutes));
+  if (context.waitMinutes === 0) {
+    return vault;
+  }
+  const done = await awaitInCerby(context, `The change of Cerby vault "${vault.name}"`, (vaults) => {
+    const current = vaults.find((candidate) => candidate.id === id);
+    vault = current ?? vault;
+    return current && pendingChanges(current, wanted, context.workspace).length === 0 ? current : undefined;
+  });
+  if (!done) {
+    context.log.warn(pendingMessage(pendingChanges(vault, wanted, context.workspace)));
+  }
+  return done ?? vault;
 }
