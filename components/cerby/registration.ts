@@ -35,8 +35,8 @@ export function waitMinutesOf(settings: RegistrationSettings): number {
 
 /**
  * Statuses of a write that mean "no such endpoint", the only ones auto falls back on. Every other
- * answer (400 bad value, 401/403 key or role, 409 conflict, 429/5xx faults) stays an error: a
- * person re-entering the values by hand would not fix it.
+ * answer (400 bad value, 401/403 key or role, 409 conflict, 429/5xx faults) stays an error: it
+ * names something to fix, which a switch to a manual procedure would hide.
  */
 const MISSING_ENDPOINT_STATUSES: readonly number[] = [404, 405, 501];
 
@@ -48,8 +48,8 @@ export function isMissingEndpoint(error: unknown): error is CerbyApiError {
 export function fallbackWarning(error: { status: number; method: string; path: string }): string {
   return (
     `Cerby's API has no endpoint for ${error.method} ${error.path} in this workspace (HTTP ${error.status}), so cerbyRegistration ` +
-    "auto carries on as guided: the vault is registered by hand in the Cerby app and found by its name. Set cerbyRegistration " +
-    "to guided to skip the attempt."
+    "auto carries on as guided: a person makes the change in the Cerby app, as printed, and the provider checks for it in the " +
+    "vault list. Set cerbyRegistration to guided to skip the attempt."
   );
 }
 
