@@ -29,6 +29,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       keyVersionedId: azure.keyVersionedId,
       roleAssignmentId: azure.roleAssignmentId,
       clientSecretExpiresAt: azure.clientSecretExpiresAt,
+      clientSecretKeyId: azure.clientSecretKeyId,
       clientSecret: pulumi.secret(azure.clientSecret),
       cerbyVaultId: azure.cerbyVaultId,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,

@@ -30,6 +30,8 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
   readonly clientId: pulumi.Output<string>;
   readonly clientSecret: pulumi.Output<string>;
   readonly clientSecretExpiresAt: pulumi.Output<string>;
+  /** Key ID of the current client secret, to revoke the previous one by after a rotation. */
+  readonly clientSecretKeyId: pulumi.Output<string>;
   readonly servicePrincipalObjectId: pulumi.Output<string>;
   readonly resourceGroupName: pulumi.Output<string>;
   readonly keyVaultId: pulumi.Output<string>;
@@ -167,6 +169,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
     this.clientId = application.clientId;
     this.clientSecret = application.clientSecret;
     this.clientSecretExpiresAt = application.clientSecretExpiresAt;
+    this.clientSecretKeyId = application.clientSecretKeyId;
     this.servicePrincipalObjectId = application.servicePrincipalObjectId;
     this.keyVaultId = vault.vaultId;
     this.keyVaultName = vault.vaultName;
@@ -183,6 +186,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       clientId: this.clientId,
       clientSecret: this.clientSecret,
       clientSecretExpiresAt: this.clientSecretExpiresAt,
+      clientSecretKeyId: this.clientSecretKeyId,
       servicePrincipalObjectId: this.servicePrincipalObjectId,
       resourceGroupName: this.resourceGroupName,
       keyVaultId: this.keyVaultId,
