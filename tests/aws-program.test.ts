@@ -11,6 +11,7 @@ const T = {
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   vault: "pulumi-nodejs:dynamic/cerby:Vault",
+  keyContinuity: "pulumi-nodejs:dynamic/cerby:KeyContinuity",
   integration: "cerby:aws:KmsIntegration",
 };
 
@@ -58,7 +59,7 @@ describe("the AWS program with default config", () => {
 
   test("declares exactly the expected cloud resources and no Azure ones", () => {
     const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
-    expect(custom).toEqual([T.alias, T.alias, T.role, T.rolePolicy, T.key, T.replica, T.vault, T.provider, T.provider].sort());
+    expect(custom).toEqual([T.alias, T.alias, T.role, T.rolePolicy, T.key, T.replica, T.vault, T.provider, T.provider, T.keyContinuity].sort());
     const components = resources.filter((resource) => !resource.custom).map((resource) => resource.type).sort();
     expect(components).toEqual(["cerby:aws:AccessRole", "cerby:aws:KmsIntegration", "cerby:aws:KmsKey", "cerby:aws:KmsReplicaKey"]);
   });
