@@ -240,9 +240,11 @@ describe("the AWS program with chosen options", () => {
     expect(role.name).toBe("acme-cerby");
     expect(resources.filter((resource) => resource.type === T.alias).map((alias) => inputs(alias).name)).toEqual(["alias/acme/cerby", "alias/acme/cerby"]);
     expect([inputs(single(resources, T.key)).deletionWindowInDays, inputs(single(resources, T.replica)).deletionWindowInDays]).toEqual([7, 7]);
-    for (const type of [T.key, T.replica, T.role]) {
-      expect({ type, tags: inputs(single(resources, type)).tags }).toEqual({ type, tags: { costCenter: "1234" } });
+    // The keys also carry the marker tag the deployer policy scopes key management by.
+    for (const type of [T.key, T.replica]) {
+      expect({ type, tags: inputs(single(resources, type)).tags }).toEqual({ type, tags: { costCenter: "1234", "cerby-external-keys": "cerby-key" } });
     }
+    expect(inputs(single(resources, T.role)).tags).toEqual({ costCenter: "1234" });
     expect(inputs(single(resources, T.vault))).toMatchObject({
       name: "Acme AWS",
       setAsDefault: true,

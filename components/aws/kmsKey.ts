@@ -7,6 +7,12 @@ export const KMS_KEY_SPEC = "RSA_4096";
 /** Cerby encrypts and decrypts with the key; it never signs. */
 export const KMS_KEY_USAGE = "ENCRYPT_DECRYPT";
 
+/**
+ * A tag every Cerby key (primary and replica) carries, whatever the stack's `tags`: the deployer
+ * policy (docs/aws-deployer-policy.json) grants key management only on keys that carry it.
+ */
+export const KMS_KEY_MARKER_TAG = { "cerby-external-keys": "cerby-key" } as const;
+
 export interface CerbyKmsKeyArgs {
   /** Provider of the primary Region; the key lives where it points. */
   provider: Provider;
@@ -44,7 +50,7 @@ export class CerbyKmsKey extends pulumi.ComponentResource {
         keyUsage: KMS_KEY_USAGE,
         multiRegion: true,
         deletionWindowInDays: args.deletionWindowInDays,
-        tags: args.tags,
+        tags: { ...args.tags, ...KMS_KEY_MARKER_TAG },
       },
       { parent: this, provider: args.provider, protect: true, retainOnDelete: true },
     );

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Provider } from "@pulumi/aws/provider";
 import * as kms from "@pulumi/aws/kms";
-import { keyAlias } from "./kmsKey";
+import { KMS_KEY_MARKER_TAG, keyAlias } from "./kmsKey";
 
 export interface CerbyKmsReplicaKeyArgs {
   /** Provider of the replica Region; it must differ from the primary key's Region. */
@@ -36,7 +36,7 @@ export class CerbyKmsReplicaKey extends pulumi.ComponentResource {
         primaryKeyArn: args.primaryKeyArn,
         description: args.description,
         deletionWindowInDays: args.deletionWindowInDays,
-        tags: args.tags,
+        tags: { ...args.tags, ...KMS_KEY_MARKER_TAG },
       },
       { parent: this, provider: args.provider, protect: true, retainOnDelete: true },
     );
