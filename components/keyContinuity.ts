@@ -100,6 +100,10 @@ export const continuityProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /**
+ * Why: the providers read a KMS key pending deletion (@pulumi/aws, as terraform-provider-aws#19967)
+ * and a soft-deleted Key Vault key or vault (azure-native, a 404) as deleted, so a refresh drops
+ * them from state despite `protect`, and the next run plans a new key; see README, "Key continuity".
+ *
  * Pins the identity of Cerby's key in state and passes it on: everything that points at the key
  * (aliases, the role's policy, the role assignment, the lock, the Cerby vault) takes the IDs from
  * here, so when a refresh has dropped a key scheduled for deletion or soft-deleted, the run stops
