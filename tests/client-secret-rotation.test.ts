@@ -10,7 +10,8 @@ import { AZURE_TYPES } from "./support/resource-types";
  * engine keeps between them. The engine's rules modelled here:
  * - A create-before-delete replacement creates the new resource, updates its dependents, and only
  *   then deletes the old one. When the run fails in between, the old resource stays in state
- *   marked for deletion, and the next run deletes it first, before any other step.
+ *   marked for deletion, and the next run deletes it first, before any other step
+ *   (retirePendingDeletes in pulumi/pulumi pkg/resource/deploy/deployment_executor.go).
  * - A delete (replacement, pending or destroy) of a resource whose state says retainOnDelete never
  *   calls the provider's Delete: the engine only drops it from state ("retainOnDelete": Pulumi
  *   docs, resource options; pulumi/pulumi#8746). The flag comes from the old resource's state, not
