@@ -68,7 +68,8 @@ export class CerbyApplication extends pulumi.ComponentResource {
         rotateWhenChanged: { startDate, endDate },
       },
       // retainOnDelete: the engine never calls Delete for it, on replacement, on a delete left
-      // pending by a failed run, or on destroy; it only drops the old secret from state. Cerby
+      // pending by a failed run, or on destroy; it only drops the old secret from state (Pulumi
+      // docs, "retainOnDelete": "when deleting or replacing the resource"; pulumi/pulumi#8746). Cerby
       // may still hold that secret (the Cerby update can fail after the new one was created, and
       // the next run would otherwise delete the old one first), so it must outlive the rotation;
       // the person revokes it by key ID once `npm run verify` passes (README, "Client-secret
