@@ -37,6 +37,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       keyVersionedId: azure.keyVersionedId,
       roleAssignmentId: azure.roleAssignmentId,
       clientSecretExpiresAt: azure.clientSecretExpiresAt,
+      clientSecretKeyId: azure.clientSecretKeyId,
       cerbyVaultId: azure.cerbyVaultId,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
     });

@@ -29,7 +29,7 @@ describe("the Azure program with default config", () => {
   test("declares exactly the expected cloud resources, one of each role", () => {
     const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
     expect(custom).toEqual(
-      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.delay, T.cerbyVault].sort(),
+      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.delay, T.cerbyVault, T.keyContinuity].sort(),
     );
   });
 
@@ -117,12 +117,13 @@ describe("the Azure program with default config", () => {
     expect(keyComponent.dependsOn).toContain(delay.urn);
   });
 
-  test("the role assignment depends on the service principal and the key", () => {
+  test("the role assignment depends on the service principal and, through the key continuity guard, the key", () => {
     const { cerby } = roleAssignments(resources);
     const component = resources.find((resource) => resource.urn === cerby.parent)!;
-    const key = single(resources, T.key);
+    const guard = single(resources, T.keyContinuity);
     const servicePrincipal = single(resources, T.servicePrincipal);
-    expect(cerby.dependsOn).toEqual(expect.arrayContaining([key.urn, servicePrincipal.urn]));
+    expect(cerby.dependsOn).toEqual(expect.arrayContaining([guard.urn, servicePrincipal.urn]));
+    expect(guard.dependsOn).toContain(single(resources, T.key).urn);
     expect(component.type).toBe("cerby:azure:RoleAssignment");
   });
 

@@ -84,6 +84,7 @@ describe("the plan of Pulumi.dev.yaml", () => {
       [T.delay]: 1,
       [T.key]: 1,
       [T.cerbyVault]: 1,
+      [T.keyContinuity]: 1,
     });
     expect(dev.resources.filter((item) => !item.custom).map((item) => item.type)).toContain("cerby:azure:KeyVaultIntegration");
   });
@@ -96,11 +97,11 @@ describe("the plan of Pulumi.dev.yaml", () => {
     expect(delay.dependsOn).toContain(resourceRef(deployerGrant));
   });
 
-  test("the service principal's role assignment waits for the service principal and the key", () => {
+  test("the service principal's role assignment waits for the service principal and, through the key continuity guard, the key", () => {
     const assignment = one(dev.resources, T.roleAssignment, "-cerby");
-    expect(assignment.dependsOn).toEqual(
-      expect.arrayContaining([resourceRef(one(dev.resources, T.servicePrincipal)), resourceRef(one(dev.resources, T.key))]),
-    );
+    const guard = one(dev.resources, T.keyContinuity);
+    expect(assignment.dependsOn).toEqual(expect.arrayContaining([resourceRef(one(dev.resources, T.servicePrincipal)), resourceRef(guard)]));
+    expect(guard.dependsOn).toContain(resourceRef(one(dev.resources, T.key)));
   });
 
   test("the Cerby vault is registered only after the service principal's role assignment", () => {
