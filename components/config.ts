@@ -12,6 +12,7 @@ import {
   checkIamRoleArn,
   checkIamRoleName,
   checkIpRange,
+  checkKmsKeyId,
   checkIsoDate,
   checkKeyName,
   checkKeyVaultName,
@@ -38,6 +39,29 @@ export type DeployerPrincipalType = "auto" | "User" | "ServicePrincipal" | "Grou
 
 /** The only key size Cerby accepts. */
 export const KEY_SIZE = 4096;
+
+/**
+ * This project's defaults that adoption leaves off on the first run (keeping what exists), each
+ * applied once named in adoptApplyDefaults: purge protection on, the delete lock, the network
+ * rules and tags from config, and Cerby's role as servicePrincipalRole at roleScope.
+ */
+export const ADOPT_DEFAULTS = ["purgeProtection", "deleteLock", "network", "tags", "role"] as const;
+export type AdoptDefault = (typeof ADOPT_DEFAULTS)[number];
+
+/** What an Azure stack adopts (adoptExisting): the names of what exists; the rest is read from Azure. */
+export interface AzureAdoption {
+  applicationClientId: string;
+  /** ARM ID of the service principal's role assignment made by hand; undefined: one is created. */
+  roleAssignmentId?: string;
+  applyDefaults: AdoptDefault[];
+}
+
+/** What an AWS stack adopts (adoptExisting): the primary key and the role; the replica is found from the key. */
+export interface AwsAdoption {
+  /** The key ID or ARN as configured. */
+  kmsKeyId: string;
+  roleName: string;
+}
 
 export interface CerbyConfig {
   /** The workspace subdomain: "acme" for https://acme.cerby.com. */
@@ -80,6 +104,8 @@ export interface AzureConfig {
   cerbyVaultSetAsDefault: boolean;
   cerbyVaultOnDelete: CerbyOnDelete;
   tags: Record<string, string>;
+  /** Set when adoptExisting is true: what exists, to import instead of create (README, "Adopting a setup made by hand"). */
+  adopt?: AzureAdoption;
 }
 
 /** Cerby's AWS principal, which assumes the customer's role (from Cerby's AWS KMS help article). */
@@ -104,6 +130,8 @@ export interface AwsConfig {
   /** Cerby cannot disable an AWS KMS vault, so pulumi destroy can only leave it in place. */
   cerbyVaultOnDelete: "retain";
   tags: Record<string, string>;
+  /** Set when adoptExisting is true: the key and role to import instead of create (README, "Adopting a setup made by hand"). */
+  adopt?: AwsAdoption;
 }
 
 export interface StackConfig {
@@ -243,8 +271,9 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   },
   clientSecretStartDate: {
     type: "string",
-    required: true,
-    description: "Start date of the client secret (YYYY-MM-DD). Changing it rotates the secret.",
+    default: "",
+    description:
+      "Start date of the client secret (YYYY-MM-DD), required unless adoptExisting is true (then setting it creates a new secret). Changing it rotates the secret.",
   },
   clientSecretLifetimeDays: {
     type: "integer",
@@ -341,6 +370,45 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     description: "What pulumi destroy does to the Cerby vault: retain (leave it), the only choice, since Cerby cannot disable AWS KMS vaults.",
   },
   tags: { type: "object", default: {}, description: "Tags for every Azure and AWS resource that takes them (a map of strings)." },
+  adoptExisting: {
+    type: "boolean",
+    default: false,
+    description:
+      "Adopt a setup made by hand with Cerby's manual procedure: import the existing application, vault, key and role assignment (AWS: key, replica and role) instead of creating them, changing nothing on the first run.",
+  },
+  existingApplicationClientId: {
+    type: "string",
+    default: "",
+    description: "With adoptExisting: application (client) ID (a GUID) of the existing Entra application Cerby signs in as.",
+  },
+  existingRoleAssignmentId: {
+    type: "string",
+    default: "",
+    description:
+      "With adoptExisting: ARM ID of the existing role assignment that lets the service principal use the key, to import it. Unset: the program creates one (servicePrincipalRole at roleScope).",
+  },
+  existingClientSecret: {
+    type: "string",
+    secret: true,
+    default: "",
+    description:
+      "With adoptExisting: the client secret Cerby holds, so that the preflight and npm run verify can prove access. Unset: they skip that proof and say so.",
+  },
+  adoptApplyDefaults: {
+    type: "array",
+    default: [],
+    description: `With adoptExisting: which of this project's defaults to apply to what was adopted (${ADOPT_DEFAULTS.join(", ")}); the first run applies none and warns about each difference.`,
+  },
+  existingKmsKeyId: {
+    type: "string",
+    default: "",
+    description: "With adoptExisting and awsEnabled: ID (mrk-…) or ARN of the existing multi-Region primary key; its replica is looked up in awsReplicaRegion.",
+  },
+  existingAwsRoleName: {
+    type: "string",
+    default: "",
+    description: "With adoptExisting and awsEnabled: name of the existing IAM role Cerby assumes. Unset: awsRoleName.",
+  },
 };
 
 /** A stack config problem: the key, and a sentence naming the bad value and what is allowed. */
@@ -582,7 +650,9 @@ function readAzure(reader: Reader): AzureConfig {
   }
   const tags = reader.stringMap("tags");
   checkTags(reader, tags);
+  const adopt = readAzureAdoption(reader);
   return {
+    adopt,
     tenantId: reader.optionalString("azureTenantId", checkGuid),
     subscriptionId: reader.optionalString("azureSubscriptionId", checkGuid),
     location: reader.string("azureLocation", (value) =>
@@ -609,7 +679,10 @@ function readAzure(reader: Reader): AzureConfig {
     ),
     servicePrincipalRole: reader.oneOf("servicePrincipalRole", Object.keys(KEY_VAULT_ROLES) as KeyVaultRole[]),
     roleScope: reader.oneOf("roleScope", ["key", "vault"] as const),
-    clientSecretStartDate: reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
+    // Adoption keeps the secret Cerby holds: a start date then asks for a new one (a rotation).
+    clientSecretStartDate: adopt
+      ? (reader.optionalString("clientSecretStartDate", checkIsoDate) ?? "")
+      : reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
     clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
     deployerObjectId,
@@ -679,19 +752,86 @@ function readAwsVaultOnDelete(reader: Reader): "retain" {
 function readAws(reader: Reader): AwsConfig {
   const tags = reader.stringMap("tags");
   checkAwsTags(reader, tags);
+  const regions = readAwsRegions(reader);
+  const roleName = reader.string("awsRoleName", checkIamRoleName);
   return {
+    adopt: readAwsAdoption(reader, regions.primaryRegion, roleName),
     cerbyWorkspaceId: reader.required("cerbyWorkspaceId", checkCerbyWorkspaceId, "123e4567-e89b-42d3-a456-426614174000"),
     accountId: reader.optionalString("awsAccountId", checkAwsAccountId),
-    ...readAwsRegions(reader),
+    ...regions,
     cerbyPrincipalArn: reader.string("cerbyPrincipalArn", checkIamRoleArn),
     kmsKeyAlias: reader.string("kmsKeyAlias", checkKmsAliasName),
     kmsDeletionWindowDays: reader.integer("kmsDeletionWindowDays", 7, 30),
-    roleName: reader.string("awsRoleName", checkIamRoleName),
+    roleName,
     cerbyVaultName: reader.string("cerbyAwsVaultName", checkCerbyVaultName),
     cerbyVaultSetAsDefault: reader.boolean("cerbyAwsVaultSetAsDefault"),
     cerbyVaultOnDelete: readAwsVaultOnDelete(reader),
     tags,
   };
+}
+
+/** The ARM ID of a role assignment: <scope>/providers/Microsoft.Authorization/roleAssignments/<GUID>. */
+export const ROLE_ASSIGNMENT_ID = /^(\/.+)\/providers\/Microsoft\.Authorization\/roleAssignments\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+
+const ADOPTION_KEYS = {
+  azure: ["existingApplicationClientId", "existingRoleAssignmentId", "adoptApplyDefaults"],
+  aws: ["existingKmsKeyId", "existingAwsRoleName"],
+} as const;
+
+/** Adoption keys set while adoptExisting is false would silently do nothing: say so. */
+function refuseAdoptionKeysWithoutSwitch(reader: Reader, source: ConfigSource): void {
+  for (const key of [...ADOPTION_KEYS.azure, ...ADOPTION_KEYS.aws]) {
+    const value = source.get(key);
+    if (value !== undefined && value !== "" && value !== "[]") {
+      reader.fail(key, "is set but adoptExisting is false, so it would be ignored; set adoptExisting to true to adopt a setup made by hand, or remove it.");
+    }
+  }
+}
+
+function readAzureAdoption(reader: Reader): AzureAdoption | undefined {
+  if (!reader.boolean("adoptExisting")) {
+    return undefined;
+  }
+  const applyDefaults = reader.stringArray("adoptApplyDefaults", (value) =>
+    (ADOPT_DEFAULTS as readonly string[]).includes(value) ? undefined : `is not one of ${ADOPT_DEFAULTS.join(", ")}`,
+  ) as AdoptDefault[];
+  if (reader.optionalString("keyVaultName") === undefined) {
+    reader.fail("keyVaultName", "is required with adoptExisting: set it to the name of the existing Key Vault (`pulumi config set keyVaultName <name>`).");
+  }
+  if (reader.boolean("createResourceGroup")) {
+    reader.fail("createResourceGroup", "must be false with adoptExisting: the resource group of the existing vault exists already (`pulumi config set createResourceGroup false`).");
+  }
+  return {
+    applicationClientId: reader.required("existingApplicationClientId", checkGuid, "00000000-0000-0000-0000-000000000000"),
+    roleAssignmentId: reader.optionalString("existingRoleAssignmentId", (value) =>
+      ROLE_ASSIGNMENT_ID.test(value)
+        ? undefined
+        : "must be a role assignment's ARM ID, …/providers/Microsoft.Authorization/roleAssignments/<GUID> (`az role assignment list --assignee <clientId> --all --query [].id`)",
+    ),
+    applyDefaults,
+  };
+}
+
+function readAwsAdoption(reader: Reader, primaryRegion: string, roleName: string): AwsAdoption | undefined {
+  if (!reader.boolean("adoptExisting")) {
+    return undefined;
+  }
+  const kmsKeyId = reader.required("existingKmsKeyId", checkKmsKeyId, "mrk-0123456789abcdef0123456789abcdef");
+  const keyRegion = kmsKeyId.startsWith("arn:") ? kmsKeyId.split(":")[3] : undefined;
+  if (keyRegion !== undefined && keyRegion !== primaryRegion) {
+    reader.fail(
+      "existingKmsKeyId",
+      `${quote(kmsKeyId)} is in ${keyRegion}, but awsPrimaryRegion is ${primaryRegion}; name the multi-Region primary key, and set awsPrimaryRegion to its Region.`,
+    );
+  }
+  return { kmsKeyId, roleName: reader.optionalString("existingAwsRoleName", checkIamRoleName) ?? roleName };
+}
+
+/** The client secret Cerby holds, when a stack that adopts supplies it; a secret Output, never a plain value. */
+export function existingClientSecret(): pulumi.Output<string> | undefined {
+  // Read raw, then wrapped at once: Config.get would warn that the key is secret.
+  const value = pulumi.runtime.getConfig(`${PROJECT}:existingClientSecret`);
+  return value ? pulumi.secret(value) : undefined;
 }
 
 function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
@@ -731,6 +871,9 @@ export function parsePreflightSettings(source: ConfigSource): PreflightSettings 
 export function parseConfig(source: ConfigSource): StackConfig {
   const reader = new Reader(source);
   checkUnknownKeys(reader, source);
+  if (!reader.boolean("adoptExisting")) {
+    refuseAdoptionKeysWithoutSwitch(reader, source);
+  }
   const cerby: CerbyConfig = {
     workspace: reader.required("cerbyWorkspace", checkDnsLabel, "acme"),
     apiUrl: reader.optionalString("cerbyApiUrl", checkApiUrl),

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { cerbyApiBaseUrl, type CerbyConfig, type StackConfig } from "./config";
+import { cerbyApiBaseUrl, existingClientSecret, type CerbyConfig, type StackConfig } from "./config";
+import { adoptAzure } from "./azure/adoption";
 import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
@@ -23,7 +24,9 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
 
   if (config.azure) {
     const signedIn = await resolveSignedInIdentity(config.azure);
-    const azure = new AzureKeyVaultIntegration("cerby-azure", { azure: config.azure, cerby: config.cerby, signedIn });
+    const azure = config.azure.adopt
+      ? await adoptAzure("cerby-azure", { azure: config.azure, cerby: config.cerby, signedIn, existingClientSecret: existingClientSecret() })
+      : new AzureKeyVaultIntegration("cerby-azure", { azure: config.azure, cerby: config.cerby, signedIn });
     Object.assign(outputs, {
       tenantId: azure.tenantId,
       clientId: azure.clientId,
@@ -40,6 +43,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       clientSecretKeyId: azure.clientSecretKeyId,
       cerbyVaultId: azure.cerbyVaultId,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
+      ...(config.azure.adopt ? { adoptedExisting: true } : {}),
     });
     // Until a setting asks otherwise, the stack exports it as it always has.
     if (exportsClientSecret(config.cerby, true)) {

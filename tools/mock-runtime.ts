@@ -29,6 +29,8 @@ export interface RecordedResource {
   ignoreChanges: string[];
   replaceOnChanges: string[];
   customTimeouts?: { create?: string; update?: string; delete?: string };
+  /** The `import` option: the ID of an existing cloud resource the engine imports instead of creating. */
+  importId?: string;
   /** Inputs as sent to the engine: secrets still wrapped, unknowns still marked. */
   rawInputs: Record<string, unknown>;
   /** Outputs a component registered with `registerOutputs`, raw like the inputs. */
@@ -85,6 +87,7 @@ interface RawRequest {
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getImportid(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -122,6 +125,7 @@ function recordRequest(req: RawRequest, urn: string): RecordedResource {
       timeouts && (timeouts.getCreate() || timeouts.getUpdate() || timeouts.getDelete())
         ? { create: timeouts.getCreate() || undefined, update: timeouts.getUpdate() || undefined, delete: timeouts.getDelete() || undefined }
         : undefined,
+    ...(req.getImportid() ? { importId: req.getImportid() } : {}),
     rawInputs: req.getObject()?.toJavaScript() ?? {},
   };
 }

@@ -56,27 +56,7 @@ export class CerbyApplication extends pulumi.ComponentResource {
       { parent: this, protect: true },
     );
 
-    const startDate = `${args.clientSecretStartDate}T00:00:00Z`;
-    const endDate = clientSecretEndDate(args.clientSecretStartDate, args.clientSecretLifetimeDays);
-    const password = new azuread.ApplicationPassword(
-      `${name}-secret`,
-      {
-        applicationId: application.id,
-        displayName: `cerby-${args.clientSecretStartDate}`,
-        startDate,
-        endDate,
-        rotateWhenChanged: { startDate, endDate },
-      },
-      // retainOnDelete: the engine never calls Delete for it, on replacement, on a delete left
-      // pending by a failed run, or on destroy; it only drops the old secret from state (Pulumi
-      // docs, "retainOnDelete": "when deleting or replacing the resource"; pulumi/pulumi#8746). Cerby
-      // may still hold that secret (the Cerby update can fail after the new one was created, and
-      // the next run would otherwise delete the old one first), so it must outlive the rotation;
-      // the person revokes it by key ID once `npm run verify` passes (README, "Client-secret
-      // rotation"). The engine reads the option from the old resource's state (pulumi/pulumi#13428),
-      // so an upgraded stack records it with one `pulumi up` before its next rotation.
-      { parent: this, additionalSecretOutputs: ["value"], deleteBeforeReplace: false, retainOnDelete: true },
-    );
+    const password = clientSecret(this, `${name}-secret`, application.id, args);
 
     this.clientId = application.clientId;
     this.applicationObjectId = application.objectId;
@@ -94,4 +74,37 @@ export class CerbyApplication extends pulumi.ComponentResource {
       clientSecretExpiresAt: this.clientSecretExpiresAt,
     });
   }
+}
+
+/**
+ * A client secret of the application whose resource ID is `applicationId`, valid from the start date
+ * for the lifetime. Also used by adoption when a stack asks for a new secret.
+ */
+export function clientSecret(
+  parent: pulumi.Resource,
+  name: string,
+  applicationId: pulumi.Input<string>,
+  args: Pick<CerbyApplicationArgs, "clientSecretStartDate" | "clientSecretLifetimeDays">,
+): azuread.ApplicationPassword {
+  const startDate = `${args.clientSecretStartDate}T00:00:00Z`;
+  const endDate = clientSecretEndDate(args.clientSecretStartDate, args.clientSecretLifetimeDays);
+  return new azuread.ApplicationPassword(
+    name,
+    {
+      applicationId,
+      displayName: `cerby-${args.clientSecretStartDate}`,
+      startDate,
+      endDate,
+      rotateWhenChanged: { startDate, endDate },
+    },
+    // retainOnDelete: the engine never calls Delete for it, on replacement, on a delete left
+    // pending by a failed run, or on destroy; it only drops the old secret from state (Pulumi
+    // docs, "retainOnDelete": "when deleting or replacing the resource"; pulumi/pulumi#8746). Cerby
+    // may still hold that secret (the Cerby update can fail after the new one was created, and
+    // the next run would otherwise delete the old one first), so it must outlive the rotation;
+    // the person revokes it by key ID once `npm run verify` passes (README, "Client-secret
+    // rotation"). The engine reads the option from the old resource's state (pulumi/pulumi#13428),
+    // so an upgraded stack records it with one `pulumi up` before its next rotation.
+    { parent, additionalSecretOutputs: ["value"], deleteBeforeReplace: false, retainOnDelete: true },
+  );
 }

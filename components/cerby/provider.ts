@@ -230,8 +230,11 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     const fields = akv as Record<string, unknown>;
     expect("akv.clientId", fields.clientId, checkGuid);
     expect("akv.tenantId", fields.tenantId, checkGuid);
-    // The reason never quotes the value: this is the one field that is a secret.
-    expect("akv.clientSecret", fields.clientSecret, (value) => (value.trim() === "" ? "must be the application's client secret, not empty" : undefined));
+    // The reason never quotes the value: this is the one field that is a secret. Absent: an adopted
+    // setup whose secret only Cerby holds (create then only adopts the vault, and sends nothing).
+    if (fields.clientSecret !== undefined) {
+      expect("akv.clientSecret", fields.clientSecret, (value) => (value.trim() === "" ? "must be the application's client secret, not empty" : undefined));
+    }
     expect("akv.vaultUrl", fields.vaultUrl, checkVaultUrl);
     expect("akv.keyName", fields.keyName, checkKeyName);
   }
@@ -340,6 +343,13 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       log.info(`Skipped the preflight of Azure key "${inputs.akv.keyName}" (cerbyPreflight is false).`);
       return;
     }
+    if (inputs.akv.clientSecret === undefined) {
+      log.info(
+        `Skipped the preflight of Azure key "${inputs.akv.keyName}": this stack adopted a setup made by hand and holds no client secret ` +
+          "(Cerby's cannot be read back). Set it with `pulumi config set --secret existingClientSecret` to have access proved.",
+      );
+      return;
+    }
     await preflightAzureKey(inputs.akv, {
       // The secret may have been created or rotated moments ago, in this same deployment.
       newSecretGraceMs: NEW_SECRET_REPLICATION_MS,
@@ -363,6 +373,12 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
   /** The vault is not in Cerby: POST it, or have a person register it (guided, or auto without the endpoint). */
   private async register(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
+    if (inputs.akv && inputs.akv.clientSecret === undefined) {
+      throw configError(
+        `Cerby has no ${SCHEME_TITLES.akv} vault named "${inputs.name}" to adopt, and this stack holds no client secret to register one with. ` +
+          `Set ${VAULT_NAME_SETTING.akv} to the name of the vault Cerby already uses, or set clientSecretStartDate to create a new secret, then run pulumi up again.`,
+      );
+    }
     let postStatus: number | undefined;
     if (modeOf(inputs) !== "guided") {
       const written = await this.write(inputs, () => this.post(client, inputs));

@@ -10,8 +10,11 @@ export interface CerbyAkvSettings {
   clientId: pulumi.Input<string>;
   /** Entra tenant ID. */
   tenantId: pulumi.Input<string>;
-  /** The application's client secret; kept secret everywhere. */
-  clientSecret: pulumi.Input<string>;
+  /**
+   * The application's client secret; kept secret everywhere. Absent only for a setup adopted
+   * without it: the preflight is then skipped, and an unregistered vault cannot be registered.
+   */
+  clientSecret?: pulumi.Input<string>;
   /** Key Vault URL, e.g. https://kv-name.vault.azure.net/. */
   vaultUrl: pulumi.Input<string>;
   /** Name of the RSA-4096 key in that vault. */
@@ -63,7 +66,7 @@ function secretAkv(akv: CerbyVaultArgs["akv"]): pulumi.Input<CerbyAkvSettings> |
   if (akv === undefined || pulumi.Output.isInstance(akv) || akv instanceof Promise) {
     return akv === undefined ? undefined : pulumi.secret(akv);
   }
-  return { ...akv, clientSecret: pulumi.secret(akv.clientSecret) };
+  return akv.clientSecret === undefined ? akv : { ...akv, clientSecret: pulumi.secret(akv.clientSecret) };
 }
 
 /**
