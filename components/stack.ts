@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cerbyApiBaseUrl, existingClientSecret, type CerbyConfig, type StackConfig } from "./config";
+import { adoptAws } from "./aws/adoption";
 import { adoptAzure } from "./azure/adoption";
 import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
@@ -52,7 +53,9 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
   }
 
   if (config.aws) {
-    const aws = new AwsKmsIntegration("cerby-aws", { aws: config.aws, cerby: config.cerby });
+    const aws = config.aws.adopt
+      ? await adoptAws("cerby-aws", { aws: config.aws, cerby: config.cerby })
+      : new AwsKmsIntegration("cerby-aws", { aws: config.aws, cerby: config.cerby });
     // None of these names is an Azure output name (a test runs both integrations and checks).
     Object.assign(outputs, {
       awsAccountId: aws.accountId,

@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Provider } from "@pulumi/aws/provider";
 import * as iam from "@pulumi/aws/iam";
 
+/** The name of the role's inline policy that grants Cerby the key. */
+export const CERBY_POLICY_NAME = "cerby-kms-key-access";
+
 /** Exactly what Cerby does with the key, per its AWS KMS help article; nothing else is granted. */
 export const CERBY_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:GetPublicKey", "kms:DescribeKey"] as const;
 
@@ -91,7 +94,7 @@ export class CerbyAccessRole extends pulumi.ComponentResource {
       `${name}-kms`,
       {
         role: role.name,
-        name: "cerby-kms-key-access",
+        name: CERBY_POLICY_NAME,
         policy: pulumi.all(args.keyArns).apply((keyArns) => JSON.stringify(cerbyKeyAccessPolicy(keyArns))),
       },
       { parent: this, provider: args.provider },
