@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { redactSecrets, type MockRunResult, type RecordedResource } from "../tools/mock-runtime";
-import { runProgram, single } from "./support/program";
+import { figures, runProgram, single } from "./support/program";
 import {
   ADOPT_CONFIG,
   CRYPTO_USER_ROLE_ID,
@@ -21,7 +21,7 @@ import { AZURE_TYPES as T } from "./support/resource-types";
 import { SIGNED_IN } from "./support/azure-cloud";
 
 /** What must never be declared without protect: losing or replacing it loses the key or cuts Cerby off. */
-export const MUST_PROTECT = [T.vault, T.key, T.application, T.servicePrincipal, T.roleAssignment, T.keyContinuity, T.cerbyVault];
+const MUST_PROTECT = [T.vault, T.key, T.application, T.servicePrincipal, T.roleAssignment, T.keyContinuity, T.cerbyVault];
 
 function inputs(resource: RecordedResource): Record<string, any> {
   const { __provider: _ignored, ...rest } = redactSecrets(resource.rawInputs) as Record<string, any>;
@@ -51,15 +51,6 @@ async function refusal(setup: ManualAzureOptions, overrides: Record<string, unkn
     return error as Error;
   }
   throw new Error("expected the adoption to be refused");
-}
-
-/** First-run figures of a setup: what the engine imports, creates (changes and replacements cannot happen on a first run). */
-export function figures(resources: RecordedResource[]): { imported: string[]; created: string[] } {
-  const custom = resources.filter((resource) => resource.custom && !resource.type.startsWith("pulumi:providers:"));
-  return {
-    imported: custom.filter((resource) => resource.importId).map((resource) => resource.type),
-    created: custom.filter((resource) => !resource.importId).map((resource) => resource.type),
-  };
 }
 
 describe("adopting Azure as Cerby's article builds it", () => {

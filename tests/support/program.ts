@@ -40,3 +40,12 @@ export function single(resources: RecordedResource[], type: string, name?: strin
   }
   return found[0];
 }
+
+/** First-run figures of a setup: what the engine imports, creates (changes and replacements cannot happen on a first run). */
+export function figures(resources: RecordedResource[]): { imported: string[]; created: string[] } {
+  const custom = resources.filter((resource) => resource.custom && !resource.type.startsWith("pulumi:providers:"));
+  return {
+    imported: custom.filter((resource) => resource.importId).map((resource) => resource.type),
+    created: custom.filter((resource) => !resource.importId).map((resource) => resource.type),
+  };
+}
