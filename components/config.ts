@@ -752,22 +752,20 @@ function readAwsVaultOnDelete(reader: Reader): "retain" {
 function readAws(reader: Reader): AwsConfig {
   const tags = reader.stringMap("tags");
   checkAwsTags(reader, tags);
-  const regions = readAwsRegions(reader);
-  const roleName = reader.string("awsRoleName", checkIamRoleName);
-  return {
-    adopt: readAwsAdoption(reader, regions.primaryRegion, roleName),
+  const config: AwsConfig = {
     cerbyWorkspaceId: reader.required("cerbyWorkspaceId", checkCerbyWorkspaceId, "123e4567-e89b-42d3-a456-426614174000"),
     accountId: reader.optionalString("awsAccountId", checkAwsAccountId),
-    ...regions,
+    ...readAwsRegions(reader),
     cerbyPrincipalArn: reader.string("cerbyPrincipalArn", checkIamRoleArn),
     kmsKeyAlias: reader.string("kmsKeyAlias", checkKmsAliasName),
     kmsDeletionWindowDays: reader.integer("kmsDeletionWindowDays", 7, 30),
-    roleName,
+    roleName: reader.string("awsRoleName", checkIamRoleName),
     cerbyVaultName: reader.string("cerbyAwsVaultName", checkCerbyVaultName),
     cerbyVaultSetAsDefault: reader.boolean("cerbyAwsVaultSetAsDefault"),
     cerbyVaultOnDelete: readAwsVaultOnDelete(reader),
     tags,
   };
+  return { ...config, adopt: readAwsAdoption(reader, config.primaryRegion, config.roleName) };
 }
 
 /** The ARM ID of a role assignment: <scope>/providers/Microsoft.Authorization/roleAssignments/<GUID>. */

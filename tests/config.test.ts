@@ -178,7 +178,7 @@ describe("Pulumi.yaml declares the same keys and defaults as the config module",
     const expected = Object.fromEntries(
       Object.entries(CONFIG_KEYS)
         .filter(([, spec]) => spec.type !== "object")
-        .map(([key, spec]) => [key, { type: spec.type, default: spec.secret ? undefined : spec.default, secret: spec.secret }]),
+        .map(([key, spec]) => [key, { type: spec.type, default: spec.default, secret: spec.secret }]),
     );
     const declared = Object.fromEntries(
       Object.entries(project.config).map(([key, spec]) => [key, { type: spec.type, default: spec.default, secret: spec.secret }]),
