@@ -55,9 +55,10 @@ function scalarText(value: unknown): string {
 function summary(plan: Plan): string {
   const custom = plan.resources.filter((resource) => resource.custom).length;
   const protectedCount = plan.resources.filter((resource) => resource.protect).length;
+  const imported = plan.resources.filter((resource) => resource.importId).length;
   return (
     `${plan.resources.length} resources: ${custom} cloud resources, ${plan.resources.length - custom} components; ` +
-    `${protectedCount} protected.`
+    `${protectedCount} protected${imported ? `; ${imported} imported` : ""}.`
   );
 }
 
@@ -66,6 +67,7 @@ const LEGEND = `Nothing was deployed or called: ${UNKNOWN_TEXT} marks values onl
 function flags(resource: PlannedResource): string[] {
   return [
     ...(resource.custom ? [] : ["component"]),
+    ...(resource.importId ? ["import"] : []),
     ...(resource.protect ? ["protect"] : []),
     ...(resource.retainOnDelete ? ["retainOnDelete"] : []),
   ];
@@ -98,6 +100,9 @@ function renderTable(plan: Plan): string {
     }
     if (resource.dependsOnViaParent.length) {
       details.push(["and, via parent", resource.dependsOnViaParent.map(mention).join(", ")]);
+    }
+    if (resource.importId) {
+      details.push(["imports", `${resource.importId} (inputs below must equal what it has; the deploy reads them first)`]);
     }
     if (resource.providerBytes !== undefined) {
       details.push(["provider", `serialized dynamic provider, ${resource.providerBytes} bytes (not shown)`]);
@@ -158,6 +163,9 @@ function renderMarkdown(plan: Plan): string {
   out.push("", "<details><summary>Inputs of each resource</summary>", "");
   for (const { number, resource } of rows) {
     const lines = flatten(resource.inputs).filter(([key]) => key !== "");
+    if (resource.importId) {
+      lines.unshift(["(imports)", resource.importId]);
+    }
     if (resource.providerBytes !== undefined) {
       lines.unshift(["(provider)", `serialized dynamic provider, ${resource.providerBytes} bytes (not shown)`]);
     }

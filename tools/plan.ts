@@ -1,7 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LineCounter, isMap as isYamlMap, isScalar, parseDocument, visit } from "yaml";
-import { isConfigError, parseConfig, type ConfigProblem } from "../components/config";
+import { cerbyTrustPolicy } from "../components/aws/role";
+import { CERBY_AWS_PRINCIPAL_ARN, isConfigError, parseConfig, type ConfigProblem } from "../components/config";
 import {
   UNKNOWN,
   isSecretValue,
@@ -315,6 +316,113 @@ function fromInput(inputs: Record<string, unknown>, key: string): Answer {
   return typeof inputs[key] === "string" ? { value: inputs[key], from: `input ${key}` } : unknownAnswer;
 }
 
+/** What adoption checks at deploy time; the plan assumes it holds, and says so. */
+const ASSUMED = "assumed: what Cerby requires, checked at deploy time";
+
+function answer(value: unknown, from?: string): Answer {
+  return { value, from };
+}
+
+/** The subscription an Azure ID is in: from a configured ARM ID or the pinned subscription. */
+function subscriptionOf(setting: (key: string) => string | undefined): string {
+  return /^\/subscriptions\/([^/]+)/i.exec(setting("existingRoleAssignmentId") ?? "")?.[1] ?? setting("azureSubscriptionId") ?? UNKNOWN_TEXT;
+}
+
+/**
+ * The get functions adoption (adoptExisting) reads what exists with. Offline, each answers the
+ * names it was called with, what Cerby requires (which the deploy checks), and "(known after
+ * deploy)" for what only the cloud knows, so the plan shows every import's ID and the values
+ * the deploy will read.
+ */
+const ADOPTION_INVOKES: Record<string, Answerer> = {
+  "azure-native:keyvault:getVault": (inputs, setting) => ({
+    id: answer(`/subscriptions/${subscriptionOf(setting)}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}`, "inputs"),
+    name: fromInput(inputs, "vaultName"),
+    location: unknownAnswer,
+    tags: unknownAnswer,
+    properties: answer(
+      {
+        tenantId: UNKNOWN_TEXT,
+        sku: { family: UNKNOWN_TEXT, name: UNKNOWN_TEXT },
+        enableRbacAuthorization: true,
+        enableSoftDelete: UNKNOWN_TEXT,
+        softDeleteRetentionInDays: UNKNOWN_TEXT,
+        enablePurgeProtection: UNKNOWN_TEXT,
+        publicNetworkAccess: UNKNOWN_TEXT,
+        networkAcls: { bypass: UNKNOWN_TEXT, defaultAction: UNKNOWN_TEXT },
+        vaultUri: `https://${inputs.vaultName}.vault.azure.net/`,
+      },
+      `enableRbacAuthorization ${ASSUMED}`,
+    ),
+  }),
+  "azure-native:keyvault:getKey": (inputs, setting) => ({
+    id: answer(`/subscriptions/${subscriptionOf(setting)}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.KeyVault/vaults/${inputs.vaultName}/keys/${inputs.keyName}`, "inputs"),
+    name: fromInput(inputs, "keyName"),
+    kty: answer("RSA", ASSUMED),
+    keySize: answer(4096, ASSUMED),
+    keyOps: answer(["wrapKey", "unwrapKey", "encrypt", "decrypt"], `${ASSUMED} (the deploy declares the key's own list)`),
+    attributes: answer({ enabled: true }, ASSUMED),
+    keyUri: answer(`https://${inputs.vaultName}.vault.azure.net/keys/${inputs.keyName}`, "inputs"),
+    keyUriWithVersion: unknownAnswer,
+    tags: unknownAnswer,
+  }),
+  "azuread:index/getApplication:getApplication": (inputs) => ({
+    objectId: unknownAnswer,
+    clientId: fromInput(inputs, "clientId"),
+    displayName: unknownAnswer,
+    signInAudience: unknownAnswer,
+  }),
+  "azuread:index/getServicePrincipal:getServicePrincipal": (inputs) => ({
+    objectId: unknownAnswer,
+    clientId: fromInput(inputs, "clientId"),
+    accountEnabled: unknownAnswer,
+    appRoleAssignmentRequired: unknownAnswer,
+  }),
+  "azure-native:authorization:getRoleAssignment": (inputs) => ({
+    id: answer(`${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`, "config existingRoleAssignmentId"),
+    name: fromInput(inputs, "roleAssignmentName"),
+    scope: fromInput(inputs, "scope"),
+    roleDefinitionId: unknownAnswer,
+    // The same text as the service principal's object ID: the deploy checks that they match.
+    principalId: unknownAnswer,
+    principalType: unknownAnswer,
+  }),
+  "aws:kms/getKey:getKey": (inputs, setting) => {
+    const keyId = String(inputs.keyId);
+    const replica = keyId === UNKNOWN_TEXT || keyId.includes(`:${setting("awsReplicaRegion")}:`);
+    const id = keyId.startsWith("arn:") ? keyId.slice(keyId.lastIndexOf("/") + 1) : keyId;
+    return {
+      id: answer(id, "inputs"),
+      arn: keyId.startsWith("arn:") ? answer(keyId, "inputs") : unknownAnswer,
+      description: unknownAnswer,
+      keySpec: answer("RSA_4096", ASSUMED),
+      keyUsage: answer("ENCRYPT_DECRYPT", ASSUMED),
+      multiRegion: answer(true, ASSUMED),
+      multiRegionConfigurations: answer(
+        [{ multiRegionKeyType: replica ? "REPLICA" : "PRIMARY", replicaKeys: [{ arn: UNKNOWN_TEXT, region: setting("awsReplicaRegion") }] }],
+        `${ASSUMED}: a primary with its replica in awsReplicaRegion`,
+      ),
+      keyState: answer("Enabled", ASSUMED),
+      origin: answer("AWS_KMS", ASSUMED),
+    };
+  },
+  "aws:iam/getRole:getRole": (inputs, setting) => ({
+    name: fromInput(inputs, "name"),
+    arn: answer(`arn:aws:iam::${setting("awsAccountId") ?? UNKNOWN_TEXT}:role/${inputs.name}`, "inputs"),
+    assumeRolePolicy: answer(
+      JSON.stringify(cerbyTrustPolicy(setting("cerbyPrincipalArn") ?? CERBY_AWS_PRINCIPAL_ARN, setting("cerbyWorkspaceId") ?? UNKNOWN_TEXT)),
+      `${ASSUMED}: trusts Cerby with cerbyWorkspaceId`,
+    ),
+    description: unknownAnswer,
+    path: unknownAnswer,
+    maxSessionDuration: unknownAnswer,
+  }),
+  "aws:iam/getRolePolicies:getRolePolicies": (inputs) => ({
+    roleName: fromInput(inputs, "roleName"),
+    policyNames: answer([], "known after deploy; none assumed"),
+  }),
+};
+
 /**
  * Provider functions cannot be called offline. Each one the program uses is answered from the
  * stack config or the call's own inputs where those determine the value (the tenant and
@@ -334,6 +442,7 @@ const INVOKES: Record<string, Answerer> = {
     id: unknownAnswer,
     location: unknownAnswer,
   }),
+  ...ADOPTION_INVOKES,
   "aws:index/getCallerIdentity:getCallerIdentity": (_, setting) => ({
     accountId: fromSetting(setting, "awsAccountId"),
     arn: unknownAnswer,
@@ -362,6 +471,8 @@ export interface PlannedResource {
   dependsOnViaParent: string[];
   protect: boolean;
   retainOnDelete: boolean;
+  /** The ID of the existing cloud resource the engine imports instead of creating (adoptExisting). */
+  importId?: string;
   inputs: Record<string, unknown>;
   /** For a dynamic resource: the size in bytes of its serialized provider, which is stored in state. */
   providerBytes?: number;
@@ -430,6 +541,7 @@ function describeResources(recorded: RecordedResource[]): PlannedResource[] {
       dependsOnViaParent: [...inherited],
       protect: resource.protect,
       retainOnDelete: resource.retainOnDelete,
+      ...(resource.importId ? { importId: resource.importId } : {}),
       inputs: displayValue(inputs) as Record<string, unknown>,
       ...(typeof providerText === "string" ? { providerBytes: Buffer.byteLength(providerText, "utf8") } : {}),
     };

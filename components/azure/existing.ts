@@ -225,9 +225,9 @@ export function azureDifferences(existing: ExistingAzure, azure: AzureConfig & {
     const wanted = KEY_VAULT_ROLES[azure.servicePrincipalRole].displayName;
     const atKey = roleAssignment.scope.toLowerCase() === existing.key.id.toLowerCase();
     const narrow = `To narrow it to ${wanted} on the ${azure.roleScope}, ${APPLY("role")} (README, "Adopting a setup made by hand", afterwards).`;
-    if (role === undefined) {
+    if (role === undefined && /\/roleDefinitions\//i.test(roleAssignment.roleDefinitionId)) {
       lines.push(`Cerby's role assignment ${roleAssignment.id} grants role ${roleAssignment.roleDefinitionId}, not a built-in Key Vault role; kept as it is (the preflight proves whether it lets Cerby use the key). ${narrow}`);
-    } else if (role !== azure.servicePrincipalRole) {
+    } else if (role !== undefined && role !== azure.servicePrincipalRole) {
       lines.push(`Cerby's role assignment grants ${KEY_VAULT_ROLES[role].displayName}, more than the ${wanted} it needs; kept as it is. ${narrow}`);
     }
     if (!atKey && azure.roleScope === "key") {
