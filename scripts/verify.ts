@@ -90,11 +90,31 @@ function secretExpiry(value: string, now: Date): CheckLine {
   return pass(check, `the client secret expires in ${days} days, on ${day}`);
 }
 
+/** Outputs a stack that adopted a setup made by hand may lack: it did not create the secret Cerby holds. */
+const ADOPTED_MAY_LACK = ["clientSecret", "clientSecretExpiresAt"];
+
 async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<CheckLine[]> {
-  const lines = missingOutputs("azure.outputs", outputs, AZURE_OUTPUTS);
+  const adopted = outputs.adoptedExisting === true;
+  const lines = missingOutputs("azure.outputs", outputs, AZURE_OUTPUTS.filter((name) => !adopted || !ADOPTED_MAY_LACK.includes(name) || outputs[name] === MASKED));
   const expiresAt = text(outputs, "clientSecretExpiresAt");
   if (expiresAt !== undefined) {
     lines.push(secretExpiry(expiresAt, env.now));
+  } else if (adopted) {
+    lines.push(
+      warn(
+        "azure.client-secret-expiry",
+        "skipped: the stack adopted a setup made by hand and did not create the client secret Cerby holds, so it does not know its end date; `az ad app credential list --id <clientId>` shows it",
+      ),
+    );
+  }
+  if (adopted && text(outputs, "clientSecret") === undefined && outputs.clientSecret !== MASKED) {
+    lines.push(
+      warn(
+        "azure.preflight",
+        "skipped: the stack adopted a setup made by hand and holds no client secret, so access was not proved as the service principal; " +
+          "`pulumi config set --secret existingClientSecret` (the secret Cerby holds), `pulumi up`, then run verify again",
+      ),
+    );
   }
   const tenantId = text(outputs, "tenantId");
   const clientId = text(outputs, "clientId");

@@ -308,3 +308,28 @@ describe("npm run verify", () => {
     expect(usage.stderr).toMatch(/--outputs is required/);
   });
 });
+
+describe("npm run verify on a stack that adopted a setup made by hand", () => {
+  test("without the client secret it skips the sign-in and expiry checks with warnings that say what to set, and checks the rest", async () => {
+    const { clientSecret: _secret, clientSecretExpiresAt: _expiry, ...adopted } = outputs;
+    const result = await run({ ...adopted, adoptedExisting: true });
+    expect(statuses(result)).toMatchObject({ "azure.client-secret-expiry": "warn", "azure.preflight": "warn", "aws.kms-primary": "pass", "cerby.azure-vault": "pass" });
+    expect(result.lines.has("azure.outputs")).toBe(false);
+    expect(result.lines.get("azure.preflight")?.reason).toContain("pulumi config set --secret existingClientSecret");
+    expect(azure.vaultCalls("wrapkey")).toHaveLength(0);
+    expect(result.status).toBe(0);
+  });
+
+  test("with existingClientSecret exported it proves access as the service principal; a masked one still fails by name", async () => {
+    const { clientSecretExpiresAt: _expiry, ...adopted } = outputs;
+    const proved = await run({ ...adopted, adoptedExisting: true });
+    expect(statuses(proved)).toMatchObject({ "azure.sign-in": "pass", "azure.wrap-unwrap": "pass", "azure.client-secret-expiry": "warn" });
+    const masked = await run({ ...adopted, adoptedExisting: true, clientSecret: "[secret]" });
+    expect(masked.lines.get("azure.outputs")?.reason).toContain("clientSecret masked");
+  });
+
+  test("a stack that did not adopt still fails on a missing client secret", async () => {
+    const { clientSecret: _secret, ...created } = outputs;
+    expect((await run(created)).lines.get("azure.outputs")?.status).toBe("fail");
+  });
+});
