@@ -3,6 +3,7 @@ import { cerbyApiBaseUrl, type StackConfig } from "./config";
 import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
+import { addAwsTamperAlerts, addAzureMonitoring } from "./alerts";
 
 /**
  * Builds every enabled integration from validated config and returns the stack outputs. Output
@@ -33,6 +34,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       cerbyVaultId: azure.cerbyVaultId,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
     });
+    Object.assign(outputs, addAzureMonitoring(azure, config.azure, config.alerts));
   }
 
   if (config.aws) {
@@ -50,6 +52,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       awsCerbyVaultId: aws.cerbyVaultId,
       awsCerbyVaultSetAsDefault: config.aws.cerbyVaultSetAsDefault,
     });
+    Object.assign(outputs, addAwsTamperAlerts(aws, config.aws, config.alerts));
   }
 
   return outputs;
