@@ -21,7 +21,7 @@ export function addAzureMonitoring(azure: AzureKeyVaultIntegration, config: Azur
     {
       alerts,
       vaultId: azure.keyVaultId,
-      keyName: azure.keyName,
+      keyName: config.keyName,
       resourceGroupName: azure.resourceGroupName,
       location: config.location,
       tags: config.tags,
@@ -56,8 +56,7 @@ export function addAwsTamperAlerts(aws: AwsKmsIntegration, config: AwsConfig, al
       replicaRegion: config.replicaRegion,
       primaryKey: watched(config.primaryRegion, aws.keyArn),
       replicaKey: watched(config.replicaRegion, aws.replicaKeyArn),
-      // From the role's ARN rather than config, so that the rule follows the role Cerby was given.
-      roleName: aws.roleArn.apply((arn) => arn.slice(arn.lastIndexOf("/") + 1)),
+      roleName: config.roleName,
       emails: alerts.emails,
       allowedAccountIds: config.accountId ? [config.accountId] : undefined,
       tags: config.tags,

@@ -137,14 +137,18 @@ export class KmsTamperAlerts extends pulumi.ComponentResource {
     type Watch = { kind: "kms" | "iam"; what: string; pattern: pulumi.Output<Record<string, unknown>> };
     const kms = (key: pulumi.Input<WatchedKey>): Watch => ({
       kind: "kms",
-      what: "KMS calls on Cerby's key",
+      what: `KMS ${KMS_TAMPER_EVENTS.join(", ")} on Cerby's key`,
       pattern: pulumi.output(key).apply(kmsEventPattern),
     });
     const watches = new Map<string, Watch[]>([
       [args.primaryRegion, [kms(args.primaryKey)]],
       [args.replicaRegion, [kms(args.replicaKey)]],
     ]);
-    const iam: Watch = { kind: "iam", what: "IAM calls on Cerby's role", pattern: pulumi.output(args.roleName).apply(iamEventPattern) };
+    const iam: Watch = {
+      kind: "iam",
+      what: `IAM ${IAM_TAMPER_EVENTS.join(", ")} on Cerby's role`,
+      pattern: pulumi.output(args.roleName).apply(iamEventPattern),
+    };
     watches.set(iamRegion, [...(watches.get(iamRegion) ?? []), iam]);
 
     const topicArns: Record<string, pulumi.Output<string>> = {};
