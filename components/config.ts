@@ -774,11 +774,14 @@ function readAlerts(reader: Reader, azureEnabled: boolean, awsEnabled: boolean):
       reader.fail(key, "is true but azureEnabled is false: it watches the Azure Key Vault only. Set it to false, or enable Azure.");
     }
   }
-  const notify = (alerts.tamperAlerts && (azureEnabled || awsEnabled)) || (alerts.keyEvents && azureEnabled);
-  if (notify && alerts.emails.length === 0 && (alerts.webhookUrl === undefined || !azureEnabled)) {
+  // The webhook is an Azure action group receiver; the AWS topics have email subscriptions only.
+  const azureSilent = azureEnabled && (alerts.tamperAlerts || alerts.keyEvents) && alerts.webhookUrl === undefined;
+  const awsSilent = awsEnabled && alerts.tamperAlerts;
+  if (alerts.emails.length === 0 && (azureSilent || awsSilent)) {
     reader.fail(
       "alertEmails",
-      "is empty, so tamperAlerts and keyEvents would tell no one; list who is told, e.g. `pulumi config set --path 'alertEmails[0]' security@example.com`.",
+      `is empty, so ${awsSilent ? "the AWS tamper alerts" : "tamperAlerts and keyEvents"} would tell no one; ` +
+        "list who is told, e.g. `pulumi config set --path 'alertEmails[0]' security@example.com`.",
     );
   }
   return alerts;

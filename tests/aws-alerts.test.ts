@@ -1,6 +1,7 @@
 import { redactSecrets, type MockRunResult, type RecordedResource } from "../tools/mock-runtime";
 import { AWS_ACCOUNT_ID, CERBY_WORKSPACE_ID, FakeAws, MRK_KEY_ID } from "./support/aws-cloud";
-import { runProgram, single } from "./support/program";
+import { configProblems } from "./support/config-source";
+import { BASE_CONFIG, runProgram, single } from "./support/program";
 
 const T = {
   provider: "pulumi:providers:aws",
@@ -150,6 +151,15 @@ describe("tamperAlerts on AWS (us-east-2 and us-west-2)", () => {
     expect(topics.value["us-east-1"]).toMatch(/^arn:aws:sns:us-east-1:123456789012:/);
     const ruleArns = run.outputs.tamperAlertRuleArns as { kind: string; value: Record<string, string[]> };
     expect(Object.values(ruleArns.value).flat()).toHaveLength(3);
+  });
+});
+
+describe("tamperAlerts on AWS needs email addresses", () => {
+  test("no address is a config error, even with a webhook, which only the Azure action group calls", () => {
+    const webhook = "https://hooks.example.com/services/T000/B000/token";
+    for (const config of [{ ...BASE_CONFIG, ...AWS_ONLY }, { ...BASE_CONFIG, awsEnabled: true, cerbyWorkspaceId: CERBY_WORKSPACE_ID, alertWebhookUrl: webhook }]) {
+      expect(configProblems({ ...config, tamperAlerts: true })).toEqual([expect.stringMatching(/^alertEmails is empty, so the AWS tamper alerts would tell no one/)]);
+    }
   });
 });
 
