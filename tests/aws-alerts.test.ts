@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { redactSecrets, type MockRunResult, type RecordedResource } from "../tools/mock-runtime";
 import { AWS_ACCOUNT_ID, CERBY_WORKSPACE_ID, FakeAws, MRK_KEY_ID } from "./support/aws-cloud";
 import { configProblems } from "./support/config-source";
@@ -176,5 +178,32 @@ describe("tamperAlerts with the primary key in us-east-1", () => {
     const east = ofType(resources, T.rule).filter((rule) => aws.regionOf.get(rule.name) === "us-east-1");
     expect(east.map((rule) => JSON.parse(inputs(rule).eventPattern).source[0]).sort()).toEqual(["aws.iam", "aws.kms"]);
     expect(single(resources, T.provider, "cerby-aws-tamper-us-east-1")).toBeDefined();
+  });
+});
+
+describe("docs/aws-tamper-alerts-policy.json", () => {
+  const policy = JSON.parse(readFileSync(join(__dirname, "..", "docs", "aws-tamper-alerts-policy.json"), "utf8")) as {
+    Statement: Array<{ Action: string[]; Resource: string }>;
+  };
+
+  test("reaches only SNS topics and EventBridge rules named as the program names them, with no wildcard action", async () => {
+    expect(policy.Statement.map((statement) => statement.Resource)).toEqual([
+      "arn:aws:sns:*:ACCOUNT:cerby-aws-tamper-*",
+      "arn:aws:events:*:ACCOUNT:rule/cerby-aws-tamper-*",
+    ]);
+    expect(policy.Statement.flatMap((statement) => statement.Action).filter((action) => action.includes("*") || !/^(sns|events):/.test(action))).toEqual([]);
+    const { resources } = await runAws({ tamperAlerts: true, alertEmails: ["security@example.com"] });
+    const names = resources.filter((resource) => resource.type === T.topic || resource.type === T.rule).map((resource) => resource.name);
+    expect(names).toHaveLength(6);
+    for (const name of names) {
+      expect(name).toMatch(/^cerby-aws-tamper-/);
+    }
+  });
+
+  test("lets the deployer create, tag and delete topics, subscriptions, rules and targets", () => {
+    const actions = policy.Statement.flatMap((statement) => statement.Action);
+    expect(actions).toEqual(
+      expect.arrayContaining(["sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:DeleteTopic", "events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule"]),
+    );
   });
 });
