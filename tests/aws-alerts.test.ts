@@ -4,6 +4,7 @@ import { redactSecrets, type MockRunResult, type RecordedResource } from "../too
 import { AWS_ACCOUNT_ID, CERBY_WORKSPACE_ID, FakeAws, MRK_KEY_ID } from "./support/aws-cloud";
 import { configProblems } from "./support/config-source";
 import { BASE_CONFIG, runProgram, single } from "./support/program";
+import { expectExistingResourcesUnchanged } from "./support/unchanged";
 
 const T = {
   provider: "pulumi:providers:aws",
@@ -205,5 +206,13 @@ describe("docs/aws-tamper-alerts-policy.json", () => {
     expect(actions).toEqual(
       expect.arrayContaining(["sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:DeleteTopic", "events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:DeleteRule"]),
     );
+  });
+});
+
+describe("turning the AWS tamper alerts on changes nothing that exists", () => {
+  test("every resource of the default AWS stack keeps its URN, inputs, dependencies and options", async () => {
+    const before = await runAws();
+    const after = await runAws({ tamperAlerts: true, alertEmails: EMAILS });
+    expectExistingResourcesUnchanged(before, after);
   });
 });

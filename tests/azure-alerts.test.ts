@@ -2,6 +2,7 @@ import { isSecretValue, redactSecrets, type MockRunResult, type RecordedResource
 import { SIGNED_IN } from "./support/azure-cloud";
 import { configProblems } from "./support/config-source";
 import { BASE_CONFIG, runProgram, single } from "./support/program";
+import { expectExistingResourcesUnchanged } from "./support/unchanged";
 
 const T = {
   workspace: "azure-native:operationalinsights:Workspace",
@@ -218,5 +219,13 @@ describe("everything on", () => {
     for (const resource of resources.filter((resource) => Object.values(T).includes(resource.type))) {
       expect({ type: resource.type, under: underMonitoring(resource) }).toEqual({ type: resource.type, under: true });
     }
+  });
+});
+
+describe("turning every switch on changes nothing that exists", () => {
+  test("every resource of the default Azure stack keeps its URN, inputs, dependencies and options", async () => {
+    const before = await runProgram();
+    const after = await runProgram(ALL_ON);
+    expectExistingResourcesUnchanged(before, after);
   });
 });
