@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   awsPartition,
-  checkApiUrl,
+  checkCerbyApiUrl,
   checkAwsAccountId,
   checkAwsRegion,
   checkCerbyVaultName,
@@ -15,6 +15,9 @@ import {
   checkKeyName,
   checkKeyVaultName,
   checkKmsAliasName,
+  maskUrlCredentials,
+  normalizeCerbyApiUrl,
+  workspaceApiUrl,
 } from "./validation";
 
 /** The project name, which is also the namespace of every config key. */
@@ -67,6 +70,8 @@ export interface AzureConfig {
   roleScope: RoleScope;
   clientSecretStartDate: string;
   clientSecretLifetimeDays: number;
+  /** Whether the stack exports the client secret (see exportsClientSecret in stack.ts). */
+  exportClientSecret: boolean;
   grantDeployerAccess: boolean;
   /** Who holds the deployer grant; undefined means whoever runs `pulumi up`. */
   deployerObjectId?: string;
@@ -137,7 +142,8 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   cerbyApiUrl: {
     type: "string",
     default: "",
-    description: "Overrides the Cerby API base URL (https, or http on loopback for an emulator).",
+    description:
+      "The Cerby API base URL, instead of https://<cerbyWorkspace>.cerby.com/api/v1: only https://<name>.cerby.com[/api/v1], or http:// on a loopback address for an emulator. Recorded in each Cerby vault's state when it is created; changing it later is refused.",
   },
   cerbyApiKey: {
     type: "string",
@@ -234,6 +240,12 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "integer",
     default: 180,
     description: "Days the client secret is valid from its start date (1–730).",
+  },
+  exportClientSecret: {
+    type: "boolean",
+    default: false,
+    description:
+      "Export the client secret as the secret stack output clientSecret. Off by default: the provider gives it to Cerby itself, and other stacks do not need it.",
   },
   grantDeployerAccess: {
     type: "boolean",
@@ -377,8 +389,9 @@ export function pulumiConfigSource(): ConfigSource {
   };
 }
 
+/** A value as a config error shows it: never the password of a URL in it. */
 function quote(value: string): string {
-  return JSON.stringify(value);
+  return JSON.stringify(maskUrlCredentials(value));
 }
 
 /** Reads values with the right type, recording a problem (never throwing) for each bad one. */
@@ -595,6 +608,7 @@ function readAzure(reader: Reader): AzureConfig {
     roleScope: reader.oneOf("roleScope", ["key", "vault"] as const),
     clientSecretStartDate: reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
     clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
+    exportClientSecret: reader.boolean("exportClientSecret"),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
     deployerObjectId,
     deployerPrincipalType,
@@ -717,7 +731,7 @@ export function parseConfig(source: ConfigSource): StackConfig {
   checkUnknownKeys(reader, source);
   const cerby: CerbyConfig = {
     workspace: reader.required("cerbyWorkspace", checkDnsLabel, "acme"),
-    apiUrl: reader.optionalString("cerbyApiUrl", checkApiUrl),
+    apiUrl: reader.optionalString("cerbyApiUrl", checkCerbyApiUrl),
   };
   const reported = reader.problems.length;
   const azureEnabled = reader.boolean("azureEnabled");
@@ -745,7 +759,7 @@ export function parseConfig(source: ConfigSource): StackConfig {
   return { cerby, azure, aws };
 }
 
-/** The Cerby API base URL for a workspace, unless overridden. */
+/** The Cerby API base URL of the stack, normalized (https://acme.cerby.com → https://acme.cerby.com/api/v1). */
 export function cerbyApiBaseUrl(cerby: CerbyConfig): string {
-  return cerby.apiUrl ?? `https://${cerby.workspace}.cerby.com/api/v1`;
+  return (cerby.apiUrl === undefined ? undefined : normalizeCerbyApiUrl(cerby.apiUrl)) ?? workspaceApiUrl(cerby.workspace);
 }

@@ -5,6 +5,14 @@ import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
 
 /**
+ * Whether the stack exports the client secret. Other stacks do not need it when the provider
+ * registers it with Cerby, so only an explicit exportClientSecret does.
+ */
+export function exportsClientSecret(config: StackConfig): boolean {
+  return config.azure?.exportClientSecret === true;
+}
+
+/**
  * Builds every enabled integration from validated config and returns the stack outputs. Output
  * names are a contract: other stacks read them with a StackReference.
  */
@@ -29,7 +37,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       keyVersionedId: azure.keyVersionedId,
       roleAssignmentId: azure.roleAssignmentId,
       clientSecretExpiresAt: azure.clientSecretExpiresAt,
-      clientSecret: pulumi.secret(azure.clientSecret),
+      ...(exportsClientSecret(config) ? { clientSecret: pulumi.secret(azure.clientSecret) } : {}),
       cerbyVaultId: azure.cerbyVaultId,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
     });
@@ -47,6 +55,8 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       kmsReplicaKeyArn: aws.replicaKeyArn,
       cerbyRoleArn: aws.roleArn,
       cerbyWorkspaceId: config.aws.cerbyWorkspaceId,
+      // npm run verify checks the role trusts exactly this principal.
+      cerbyPrincipalArn: config.aws.cerbyPrincipalArn,
       awsCerbyVaultId: aws.cerbyVaultId,
       awsCerbyVaultSetAsDefault: config.aws.cerbyVaultSetAsDefault,
     });
