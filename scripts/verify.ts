@@ -38,7 +38,8 @@ export interface VerifyEnvironment {
 
 type Outputs = Record<string, unknown>;
 
-const AZURE_OUTPUTS = ["tenantId", "clientId", "keyVaultUri", "keyName", "clientSecretExpiresAt", "cerbyVaultId"];
+/** clientSecret is exported only with exportClientSecret; without it the service-principal checks are skipped. */
+const AZURE_OUTPUTS = ["tenantId", "clientId", "clientSecret", "keyVaultUri", "keyName", "clientSecretExpiresAt", "cerbyVaultId"];
 const AWS_OUTPUTS = [
   "kmsKeyArn",
   "kmsReplicaKeyArn",
@@ -103,7 +104,8 @@ function secretExpiry(value: string, now: Date): CheckLine {
 
 async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<CheckLine[]> {
   // A masked secret is an output that is there but unreadable: fail with the --show-secrets hint.
-  const lines = missingOutputs("azure.outputs", outputs, outputs.clientSecret === MASKED ? [...AZURE_OUTPUTS, "clientSecret"] : AZURE_OUTPUTS);
+  const required = AZURE_OUTPUTS.filter((name) => name !== "clientSecret" || outputs.clientSecret !== undefined);
+  const lines = missingOutputs("azure.outputs", outputs, required);
   const expiresAt = text(outputs, "clientSecretExpiresAt");
   if (expiresAt !== undefined) {
     lines.push(secretExpiry(expiresAt, env.now));

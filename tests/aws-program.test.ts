@@ -24,6 +24,7 @@ const AWS_OUTPUTS = [
   "awsAccountId",
   "awsCerbyVaultId",
   "awsCerbyVaultSetAsDefault",
+  "cerbyPrincipalArn",
   "cerbyRoleArn",
   "cerbyWorkspaceId",
   "kmsKeyArn",

@@ -99,12 +99,13 @@ function jsonEscaped(value: string): string {
 /**
  * Every form a secret takes on its way into a message: as is; JSON-escaped (a request body Cerby
  * echoes in an error detail), and escaped twice (that detail quoted again in our message);
- * URL-encoded, with a space as %20 or as +. Longest first, so that no form leaves a piece of another.
+ * URL-encoded, as in a path or query (encodeURIComponent) and as in a form body (a space as +).
+ * Longest first, so that no form leaves a piece of another.
  */
 export function secretForms(secret: string): string[] {
   const once = jsonEscaped(secret);
-  const encoded = encodeURIComponent(secret);
-  const forms = new Set([secret, once, jsonEscaped(once), encoded, encoded.replace(/%20/g, "+")]);
+  const formEncoded = new URLSearchParams([["", secret]]).toString().slice(1);
+  const forms = new Set([secret, once, jsonEscaped(once), encodeURIComponent(secret), formEncoded]);
   return [...forms].sort((a, b) => b.length - a.length);
 }
 
