@@ -60,7 +60,8 @@ const API_URL_FORMS =
 
 /** The same text with the user info of every URL in it (`https://user:pass@…`) shown as `***`. */
 export function maskUrlCredentials(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"]*@/gi, "$1***@");
+  // Greedy up to the authority's last "@", as URL parsers read it: a password may hold an "@".
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"]*@/gi, "$1***@");
 }
 
 /**
