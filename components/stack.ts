@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { cerbyApiBaseUrl, type StackConfig } from "./config";
+import { cerbyApiBaseUrl, type CerbyConfig, type StackConfig } from "./config";
 import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
 
 /**
- * Whether the stack exports the client secret. Other stacks do not need it when the provider
- * registers it with Cerby, so only an explicit exportClientSecret does.
+ * Whether the stack exports the client secret (always as a secret). Guided registration always
+ * does, whatever the stack asks, since a person pastes it into Cerby; otherwise `requested` decides.
  */
-export function exportsClientSecret(config: StackConfig): boolean {
-  return config.azure?.exportClientSecret === true;
+export function exportsClientSecret(cerby: Pick<CerbyConfig, "registration">, requested: boolean): boolean {
+  return cerby.registration === "guided" || requested;
 }
 
 /**
@@ -37,10 +37,13 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       keyVersionedId: azure.keyVersionedId,
       roleAssignmentId: azure.roleAssignmentId,
       clientSecretExpiresAt: azure.clientSecretExpiresAt,
-      ...(exportsClientSecret(config) ? { clientSecret: pulumi.secret(azure.clientSecret) } : {}),
+      clientSecretKeyId: azure.clientSecretKeyId,
       cerbyVaultId: azure.cerbyVaultId,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
     });
+    if (exportsClientSecret(config.cerby, config.azure.exportClientSecret)) {
+      outputs.clientSecret = pulumi.secret(azure.clientSecret);
+    }
   }
 
   if (config.aws) {

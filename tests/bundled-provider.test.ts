@@ -47,6 +47,7 @@ describe("bundleProvider", () => {
       "components/cerby/endpoint",
       "components/cerby/errors",
       "components/cerby/provider",
+      "components/cerby/registration",
       "components/config",
       "components/validation",
     ]);
