@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_REGISTRATION_MODE, MAX_WAIT_MINUTES as MAX_REGISTRATION_WAIT_MINUTES, REGISTRATION_MODES, type RegistrationMode } from "./cerby/registration";
 import {
   awsPartition,
-  checkApiUrl,
+  checkCerbyApiUrl,
   checkAwsAccountId,
   checkAwsRegion,
   checkCerbyVaultName,
@@ -19,6 +19,9 @@ import {
   checkLogAnalyticsWorkspaceId,
   checkAlertEmail,
   checkWebhookUrl,
+  maskUrlCredentials,
+  normalizeCerbyApiUrl,
+  workspaceApiUrl,
 } from "./validation";
 
 /** The project name, which is also the namespace of every config key. */
@@ -74,6 +77,8 @@ export interface AzureConfig {
   roleScope: RoleScope;
   clientSecretStartDate: string;
   clientSecretLifetimeDays: number;
+  /** Whether the stack exports the client secret (see exportsClientSecret in stack.ts). */
+  exportClientSecret: boolean;
   grantDeployerAccess: boolean;
   /** Who holds the deployer grant; undefined means whoever runs `pulumi up`. */
   deployerObjectId?: string;
@@ -163,7 +168,8 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   cerbyApiUrl: {
     type: "string",
     default: "",
-    description: "Overrides the Cerby API base URL (https, or http on loopback for an emulator).",
+    description:
+      "The Cerby API base URL, instead of https://<cerbyWorkspace>.cerby.com/api/v1: only https://<name>.cerby.com[/api/v1], or http:// on a loopback address for an emulator. Recorded in each Cerby vault's state when it is created; changing it later is refused.",
   },
   cerbyApiKey: {
     type: "string",
@@ -272,6 +278,12 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "integer",
     default: 180,
     description: "Days the client secret is valid from its start date (1–730).",
+  },
+  exportClientSecret: {
+    type: "boolean",
+    default: false,
+    description:
+      "Export the client secret as the secret stack output clientSecret. Off by default: the provider gives it to Cerby itself, and other stacks do not need it.",
   },
   grantDeployerAccess: {
     type: "boolean",
@@ -457,8 +469,9 @@ export function pulumiConfigSource(): ConfigSource {
   };
 }
 
+/** A value as a config error shows it: never the password of a URL in it. */
 function quote(value: string): string {
-  return JSON.stringify(value);
+  return JSON.stringify(maskUrlCredentials(value));
 }
 
 /** Reads values with the right type, recording a problem (never throwing) for each bad one. */
@@ -692,6 +705,7 @@ function readAzure(reader: Reader): AzureConfig {
     roleScope: reader.oneOf("roleScope", ["key", "vault"] as const),
     clientSecretStartDate: reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
     clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
+    exportClientSecret: reader.boolean("exportClientSecret"),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
     deployerObjectId,
     deployerPrincipalType,
@@ -842,7 +856,7 @@ export function parseConfig(source: ConfigSource): StackConfig {
   checkUnknownKeys(reader, source);
   const cerby: CerbyConfig = {
     workspace: reader.required("cerbyWorkspace", checkDnsLabel, "acme"),
-    apiUrl: reader.optionalString("cerbyApiUrl", checkApiUrl),
+    apiUrl: reader.optionalString("cerbyApiUrl", checkCerbyApiUrl),
     registration: reader.oneOf("cerbyRegistration", REGISTRATION_MODES),
     registrationWaitMinutes: reader.integer("cerbyRegistrationWaitMinutes", 0, MAX_REGISTRATION_WAIT_MINUTES),
   };
@@ -873,7 +887,7 @@ export function parseConfig(source: ConfigSource): StackConfig {
   return { cerby, alerts, azure, aws };
 }
 
-/** The Cerby API base URL for a workspace, unless overridden. */
+/** The Cerby API base URL of the stack, normalized (https://acme.cerby.com → https://acme.cerby.com/api/v1). */
 export function cerbyApiBaseUrl(cerby: Pick<CerbyConfig, "workspace" | "apiUrl">): string {
-  return cerby.apiUrl ?? `https://${cerby.workspace}.cerby.com/api/v1`;
+  return (cerby.apiUrl === undefined ? undefined : normalizeCerbyApiUrl(cerby.apiUrl)) ?? workspaceApiUrl(cerby.workspace);
 }

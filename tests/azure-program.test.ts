@@ -160,8 +160,8 @@ describe("the Azure program with default config", () => {
     expect(password.additionalSecretOutputs).toContain("value");
   });
 
-  test("stack outputs carry the five values Cerby asks for, the secret only as a secret", () => {
-    expect(outputs.clientSecret).toEqual({ kind: "secret", value: CLIENT_SECRET });
+  test("stack outputs carry the values Cerby asks for, but not the client secret (exportClientSecret defaults to false)", () => {
+    expect(outputs).not.toHaveProperty("clientSecret");
     expect(outputs.clientId).toEqual({ kind: "known", value: APP_CLIENT_ID });
     expect(outputs.tenantId).toEqual({ kind: "known", value: SIGNED_IN.tenantId });
     expect(outputs.keyVaultUri).toEqual({ kind: "known", value: "https://kv-cerby-q7x2m9.vault.azure.net/" });
@@ -178,6 +178,11 @@ describe("the Azure program with default config", () => {
     expect(plaintext).not.toContain(CLIENT_SECRET);
     const withSecrets = JSON.stringify(resources.map((resource) => resource.rawOutputs));
     expect(withSecrets).toContain(CLIENT_SECRET);
+  });
+
+  test("exportClientSecret true exports the client secret, only as a secret", async () => {
+    const exported = await runProgram({ exportClientSecret: true });
+    expect(exported.outputs.clientSecret).toEqual({ kind: "secret", value: CLIENT_SECRET });
   });
 
   test("the integration component registers its client secret output as a secret", () => {

@@ -44,6 +44,7 @@ describe("bundleProvider", () => {
       "components/azure/preflight",
       "components/cerby/client",
       "components/cerby/contract",
+      "components/cerby/endpoint",
       "components/cerby/errors",
       "components/cerby/provider",
       "components/cerby/registration",
