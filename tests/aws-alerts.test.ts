@@ -157,6 +157,19 @@ describe("tamperAlerts on AWS (us-east-2 and us-west-2)", () => {
   });
 });
 
+describe("email subscriptions follow the addresses, not their order", () => {
+  test("removing the first address keeps the second one's subscriptions", async () => {
+    const names = async (emails: string[]) =>
+      ofType((await runAws({ tamperAlerts: true, alertEmails: emails })).resources, T.subscription).map(
+        (subscription) => `${subscription.urn} -> ${inputs(subscription).endpoint}`,
+      );
+    const both = await names(EMAILS);
+    const second = await names([EMAILS[1]]);
+    expect(second).toHaveLength(3);
+    expect(both).toEqual(expect.arrayContaining(second));
+  });
+});
+
 describe("tamperAlerts on AWS needs email addresses", () => {
   test("no address is a config error, even with a webhook, which only the Azure action group calls", () => {
     const webhook = "https://hooks.example.com/services/T000/B000/token";

@@ -157,8 +157,9 @@ export class KmsTamperAlerts extends pulumi.ComponentResource {
       const provider = new Provider(`${name}-${region}`, { region, allowedAccountIds: args.allowedAccountIds }, { parent: this });
       const options = { parent: this, provider };
       const topic = new sns.Topic(`${name}-${region}`, { tags: args.tags }, options);
-      for (const [index, email] of args.emails.entries()) {
-        new sns.TopicSubscription(`${name}-${region}-email-${index + 1}`, { topic: topic.arn, protocol: "email", endpoint: email }, options);
+      // Named by address, not position: removing one address must not make the others confirm again.
+      for (const email of args.emails) {
+        new sns.TopicSubscription(`${name}-${region}-${email}`, { topic: topic.arn, protocol: "email", endpoint: email }, options);
       }
       const rules = regionWatches.map(({ kind, what, pattern }) => {
         const rule = new cloudwatch.EventRule(
