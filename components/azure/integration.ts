@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { KEY_VAULT_ROLES, type AzureConfig, type CerbyConfig } from "../config";
+import type { AzureConfig, CerbyConfig } from "../config";
 import { CerbyVault } from "../cerby/vault";
 import { CerbyApplication } from "./application";
 import { CerbyKey } from "./key";
@@ -8,6 +8,7 @@ import { CerbyKeyVault } from "./keyVault";
 import { VaultDeleteLock } from "./deleteLock";
 import { PropagationDelay } from "./propagationDelay";
 import { KeyVaultRoleAssignment } from "./roleAssignment";
+import { KeyVaultCustomRole, builtInRole, type CustomKeyVaultRole } from "./roleDefinition";
 import type { SignedInIdentity } from "./signedInIdentity";
 
 export interface AzureKeyVaultIntegrationArgs {
@@ -87,14 +88,22 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const customRole = (role: CustomKeyVaultRole) =>
+      new KeyVaultCustomRole(
+        `${name}-${role}-role`,
+        { role, subscriptionId: this.subscriptionId, resourceGroupName: this.resourceGroupName, vaultId: vault.vaultId, vaultName: vault.vaultName },
+        { parent: this },
+      );
+
     const keyDependsOn: pulumi.Resource[] = [];
     const roleAssignments: pulumi.Resource[] = [];
     if (azure.grantDeployerAccess) {
+      const deployerRole = azure.deployerRole === "custom" ? customRole("deployer") : builtInRole("crypto-officer");
       const deployerGrant = new KeyVaultRoleAssignment(
         `${name}-deployer`,
         {
           subscriptionId: this.subscriptionId,
-          roleDefinitionGuid: KEY_VAULT_ROLES["crypto-officer"].id,
+          roleDefinitionGuid: deployerRole.guid,
           principalId: signedIn.objectId,
           principalType: signedIn.principalType,
           scope: vault.vaultId,
@@ -124,16 +133,16 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       { parent: this, dependsOn: keyDependsOn },
     );
 
-    const role = KEY_VAULT_ROLES[azure.servicePrincipalRole];
+    const role = azure.servicePrincipalRole === "minimal" ? customRole("minimal") : builtInRole(azure.servicePrincipalRole);
     const servicePrincipalRole = new KeyVaultRoleAssignment(
       `${name}-cerby`,
       {
         subscriptionId: this.subscriptionId,
-        roleDefinitionGuid: role.id,
+        roleDefinitionGuid: role.guid,
         principalId: application.servicePrincipalObjectId,
         principalType: "ServicePrincipal",
         scope: azure.roleScope === "key" ? key.keyResourceId : vault.vaultId,
-        description: `${role.displayName} for Cerby's service principal (cerby-external-keys).`,
+        description: pulumi.interpolate`${role.displayName} for Cerby's service principal (cerby-external-keys).`,
       },
       { parent: this },
     );
