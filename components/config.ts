@@ -157,7 +157,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "boolean",
     default: true,
     description:
-      "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps and unwraps. Set false where the deployer cannot reach the vault.",
+      "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps, unwraps, encrypts and decrypts. Set false where the deployer cannot reach the vault.",
   },
   cerbyPreflightTimeoutMinutes: {
     type: "integer",
