@@ -96,7 +96,8 @@ describe("the preflight in CerbyVault create and update", () => {
 
   test("a vault that unwraps to other bytes stops create at wrap-unwrap at once, and Cerby is never called", async () => {
     azure.tamperWith = "unwrapkey";
-    const instance = await provider();
+    // The shortest bound, so that a mismatch wrongly retried fails this test instead of stalling it.
+    const instance = await provider({ "cerby-external-keys:cerbyPreflightTimeoutMinutes": "1" });
     const error = await rejection(instance.create(akvInputs()));
     expect(isPreflightError(error) && [error.check, error.attempts]).toEqual(["wrap-unwrap", 1]);
     expect(azure.vaultCalls("unwrapkey")).toHaveLength(1);
