@@ -20,7 +20,7 @@ import {
 /** The project name, which is also the namespace of every config key. */
 export const PROJECT = "cerby-external-keys";
 
-/** Built-in Azure role definitions the service principal may be given, least privilege first. */
+/** Built-in Azure role definitions the program may assign (GUIDs as Azure publishes them), least privilege first. */
 export const KEY_VAULT_ROLES = {
   "crypto-user": { displayName: "Key Vault Crypto User", id: "12338af0-0e69-4776-bea7-57ae8d297424" },
   "crypto-officer": { displayName: "Key Vault Crypto Officer", id: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603" },

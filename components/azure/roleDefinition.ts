@@ -102,7 +102,8 @@ export class KeyVaultCustomRole extends pulumi.ComponentResource implements KeyV
       { parent: this, protect: spec.protect },
     );
 
-    // The URN is known at preview, so the GUID stays readable in the plan while carrying the dependency.
+    // Read through the definition's URN, so an assignment taking the GUID depends on the definition;
+    // unlike its ID, the URN is known at preview and makes nothing unknown.
     this.guid = pulumi.all([guid, definition.urn]).apply(([value]) => value);
     this.registerOutputs({ guid: this.guid, displayName: this.displayName });
   }
