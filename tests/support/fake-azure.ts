@@ -283,9 +283,9 @@ export class FakeAzure {
       sendJson(response, 404, { error: { code: "KeyNotFound", message: `A key with (name/id) ${name} was not found in this key vault.` } });
       return;
     }
-    const action = DATA_ACTIONS[(method === "GET" ? "get" : operation) as VaultOperation];
-    if (action && this.grantedDataActions && !this.grantedDataActions.includes(action)) {
-      this.forbidden(response, action);
+    const kind = (method === "GET" ? "get" : operation) as VaultOperation;
+    if (DATA_ACTIONS[kind] && this.grantedDataActions && !this.permits(kind, this.grantedDataActions)) {
+      this.forbidden(response, DATA_ACTIONS[kind]);
       return;
     }
     if (method === "GET") {
@@ -326,6 +326,12 @@ export class FakeAzure {
       return;
     }
     sendJson(response, 404, { error: { code: "NotFound", message: `fake Key Vault has no ${operation}` } });
+  }
+
+  /** Azure's rule: an operation's own data action, or, for the public half of an RSA key, keys/read. */
+  private permits(kind: VaultOperation, granted: string[]): boolean {
+    const publicKeyOperation = (kind === "wrapkey" || kind === "encrypt") && this.key.kty !== "EC";
+    return granted.includes(DATA_ACTIONS[kind]) || (publicKeyOperation && granted.includes(DATA_ACTIONS.get));
   }
 
   private forbidden(response: ServerResponse, action: string): void {
