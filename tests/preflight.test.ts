@@ -148,7 +148,8 @@ describe("preflightAzureKey", () => {
     ["Microsoft.KeyVault/vaults/keys/unwrap/action", "wrap-unwrap"],
     ["Microsoft.KeyVault/vaults/keys/decrypt/action", "encrypt-decrypt"],
   ])("a role without %s fails the preflight at %s", async (missing, check) => {
-    const { error } = await run({ grantedDataActions: MINIMAL_ROLE.filter((action) => action !== missing) }, { timeoutMs: 300 });
+    // A 403 is retried as propagation until the bound; a generous one lets even a slow machine reach it.
+    const { error } = await run({ grantedDataActions: MINIMAL_ROLE.filter((action) => action !== missing) }, { timeoutMs: 3000, initialBackoffMs: 200 });
     expect(error?.check).toBe(check);
     expect(error?.message).toContain(`(denied data action ${missing})`);
   });
