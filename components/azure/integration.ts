@@ -3,6 +3,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import type { AzureConfig, CerbyConfig } from "../config";
 import { CerbyVault } from "../cerby/vault";
 import { CerbyApplication } from "./application";
+import { KeyContinuityGuard } from "../keyContinuity";
 import { CerbyKey } from "./key";
 import { CerbyKeyVault } from "./keyVault";
 import { VaultDeleteLock } from "./deleteLock";
@@ -31,6 +32,8 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
   readonly clientId: pulumi.Output<string>;
   readonly clientSecret: pulumi.Output<string>;
   readonly clientSecretExpiresAt: pulumi.Output<string>;
+  /** Key ID of the current client secret, to revoke the previous one by after a rotation. */
+  readonly clientSecretKeyId: pulumi.Output<string>;
   readonly servicePrincipalObjectId: pulumi.Output<string>;
   readonly resourceGroupName: pulumi.Output<string>;
   readonly keyVaultId: pulumi.Output<string>;
@@ -88,17 +91,17 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const customRole = (role: CustomKeyVaultRole) =>
+    const customRole = (role: CustomKeyVaultRole, vaultId: pulumi.Input<string>) =>
       new KeyVaultCustomRole(
         `${name}-${role}-role`,
-        { role, subscriptionId: this.subscriptionId, resourceGroupName: this.resourceGroupName, vaultId: vault.vaultId, vaultName: vault.vaultName },
+        { role, subscriptionId: this.subscriptionId, resourceGroupName: this.resourceGroupName, vaultId, vaultName: vault.vaultName },
         { parent: this },
       );
 
     const keyDependsOn: pulumi.Resource[] = [];
     const roleAssignments: pulumi.Resource[] = [];
     if (azure.grantDeployerAccess) {
-      const deployerRole = azure.deployerRole === "custom" ? customRole("deployer") : builtInRole("crypto-officer");
+      const deployerRole = azure.deployerRole === "custom" ? customRole("deployer", vault.vaultId) : builtInRole("crypto-officer");
       const deployerGrant = new KeyVaultRoleAssignment(
         `${name}-deployer`,
         {
@@ -133,7 +136,17 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       { parent: this, dependsOn: keyDependsOn },
     );
 
-    const role = azure.servicePrincipalRole === "minimal" ? customRole("minimal") : builtInRole(azure.servicePrincipalRole);
+    // What points at the key or vault below takes its ID from the guard: a state that lost a
+    // soft-deleted key or vault stops there, before Cerby's access, the lock or the Cerby vault move.
+    const guard = new KeyContinuityGuard(
+      `${name}-key-continuity`,
+      { cloud: "azure", identity: { vaultId: vault.vaultId, keyResourceId: key.keyResourceId, keyUri: key.keyUri } },
+      { parent: this },
+    );
+    const vaultId = guard.pinned("vaultId");
+    const keyUri = guard.pinned("keyUri");
+
+    const role = azure.servicePrincipalRole === "minimal" ? customRole("minimal", vaultId) : builtInRole(azure.servicePrincipalRole);
     const servicePrincipalRole = new KeyVaultRoleAssignment(
       `${name}-cerby`,
       {
@@ -141,7 +154,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
         roleDefinitionGuid: role.guid,
         principalId: application.servicePrincipalObjectId,
         principalType: "ServicePrincipal",
-        scope: azure.roleScope === "key" ? key.keyResourceId : vault.vaultId,
+        scope: azure.roleScope === "key" ? guard.pinned("keyResourceId") : vaultId,
         description: pulumi.interpolate`${role.displayName} for Cerby's service principal (cerby-external-keys).`,
       },
       { parent: this },
@@ -149,7 +162,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
 
     roleAssignments.push(servicePrincipalRole);
     if (azure.deleteLock) {
-      new VaultDeleteLock(`${name}-kv-lock`, { vaultId: vault.vaultId }, { parent: this, dependsOn: [...roleAssignments, key] });
+      new VaultDeleteLock(`${name}-kv-lock`, { vaultId }, { parent: this, dependsOn: [...roleAssignments, key] });
     }
 
     // Cerby is called only once its service principal can use the key.
@@ -158,6 +171,8 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       {
         workspace: args.cerby.workspace,
         apiUrl: args.cerby.apiUrl,
+        registration: args.cerby.registration,
+        registrationWaitMinutes: args.cerby.registrationWaitMinutes,
         name: azure.cerbyVaultName,
         scheme: "akv",
         setAsDefault: azure.cerbyVaultSetAsDefault,
@@ -166,23 +181,25 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
           clientId: application.clientId,
           tenantId: this.tenantId,
           clientSecret: application.clientSecret,
-          vaultUrl: vault.vaultUri,
-          keyName: key.keyName,
+          // Named by the pinned IDs; the guard passes them on once it has accepted those.
+          vaultUrl: guard.gate(vault.vaultUri),
+          keyName: guard.gate(key.keyName),
         },
       },
-      { parent: this, dependsOn: [servicePrincipalRole, key] },
+      { parent: this, dependsOn: [servicePrincipalRole, key, guard] },
     );
 
     this.clientId = application.clientId;
     this.clientSecret = application.clientSecret;
     this.clientSecretExpiresAt = application.clientSecretExpiresAt;
+    this.clientSecretKeyId = application.clientSecretKeyId;
     this.servicePrincipalObjectId = application.servicePrincipalObjectId;
-    this.keyVaultId = vault.vaultId;
+    this.keyVaultId = vaultId;
     this.keyVaultName = vault.vaultName;
     this.keyVaultUri = vault.vaultUri;
     this.keyName = key.keyName;
-    this.keyResourceId = key.keyResourceId;
-    this.keyId = key.keyUri;
+    this.keyResourceId = guard.pinned("keyResourceId");
+    this.keyId = keyUri;
     this.keyVersionedId = key.keyUriWithVersion;
     this.roleAssignmentId = servicePrincipalRole.roleAssignmentId;
     this.cerbyVaultId = cerbyVault.vaultId;
@@ -192,6 +209,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       clientId: this.clientId,
       clientSecret: this.clientSecret,
       clientSecretExpiresAt: this.clientSecretExpiresAt,
+      clientSecretKeyId: this.clientSecretKeyId,
       servicePrincipalObjectId: this.servicePrincipalObjectId,
       resourceGroupName: this.resourceGroupName,
       keyVaultId: this.keyVaultId,
