@@ -27,7 +27,7 @@ import {
 /** The project name, which is also the namespace of every config key. */
 export const PROJECT = "cerby-external-keys";
 
-/** Built-in Azure role definitions the service principal may be given, least privilege first. */
+/** Built-in Azure role definitions the program may assign (GUIDs as Azure publishes them), least privilege first. */
 export const KEY_VAULT_ROLES = {
   "crypto-user": { displayName: "Key Vault Crypto User", id: "12338af0-0e69-4776-bea7-57ae8d297424" },
   "crypto-officer": { displayName: "Key Vault Crypto Officer", id: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603" },
@@ -35,6 +35,14 @@ export const KEY_VAULT_ROLES = {
 } as const;
 
 export type KeyVaultRole = keyof typeof KEY_VAULT_ROLES;
+/**
+ * The service principal's role: a built-in one, or `minimal`, a role this stack defines with only
+ * the data actions Cerby uses (components/azure/roleDefinition.ts).
+ */
+export type ServicePrincipalRole = KeyVaultRole | "minimal";
+export const SERVICE_PRINCIPAL_ROLES: readonly ServicePrincipalRole[] = ["crypto-user", "minimal", "crypto-officer", "administrator"];
+/** The deployer's grant: `custom`, a role this stack defines to create and read the key, or the built-in Crypto Officer. */
+export type DeployerRole = "custom" | "crypto-officer";
 export type RoleScope = "key" | "vault";
 export type KeyVaultSku = "standard" | "premium";
 export type KeyType = "RSA" | "RSA-HSM";
@@ -73,13 +81,14 @@ export interface AzureConfig {
   keyType: KeyType;
   keySize: typeof KEY_SIZE;
   applicationName: string;
-  servicePrincipalRole: KeyVaultRole;
+  servicePrincipalRole: ServicePrincipalRole;
   roleScope: RoleScope;
   clientSecretStartDate: string;
   clientSecretLifetimeDays: number;
   /** Whether the stack exports the client secret (see exportsClientSecret in stack.ts). */
   exportClientSecret: boolean;
   grantDeployerAccess: boolean;
+  deployerRole: DeployerRole;
   /** Who holds the deployer grant; undefined means whoever runs `pulumi up`. */
   deployerObjectId?: string;
   deployerPrincipalType: DeployerPrincipalType;
@@ -192,7 +201,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "boolean",
     default: true,
     description:
-      "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps and unwraps. Set false where the deployer cannot reach the vault.",
+      "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps, unwraps, encrypts and decrypts. Set false where the deployer cannot reach the vault.",
   },
   cerbyPreflightTimeoutMinutes: {
     type: "integer",
@@ -262,7 +271,8 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   servicePrincipalRole: {
     type: "string",
     default: "crypto-user",
-    description: "Role of the service principal: crypto-user (least privilege), crypto-officer or administrator.",
+    description:
+      "Role of the service principal: crypto-user (Key Vault Crypto User, which Cerby documents), minimal (a custom role with only read, wrap, unwrap, encrypt and decrypt), crypto-officer or administrator.",
   },
   roleScope: {
     type: "string",
@@ -288,7 +298,13 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   grantDeployerAccess: {
     type: "boolean",
     default: true,
-    description: "Grant the identity running pulumi up Key Vault Crypto Officer on the vault before the key is created.",
+    description: "Grant the identity running pulumi up the deployerRole on the vault before the key is created.",
+  },
+  deployerRole: {
+    type: "string",
+    default: "custom",
+    description:
+      "The deployer's role on the vault: custom (a role the stack defines that can only create and read keys) or crypto-officer (the built-in Key Vault Crypto Officer, for deployers who may not create role definitions).",
   },
   deployerObjectId: {
     type: "string",
@@ -701,12 +717,13 @@ function readAzure(reader: Reader): AzureConfig {
     applicationName: reader.string("applicationName", (value) =>
       value.trim().length === 0 || value.length > 120 ? "must be 1–120 characters" : undefined,
     ),
-    servicePrincipalRole: reader.oneOf("servicePrincipalRole", Object.keys(KEY_VAULT_ROLES) as KeyVaultRole[]),
+    servicePrincipalRole: reader.oneOf("servicePrincipalRole", SERVICE_PRINCIPAL_ROLES),
     roleScope: reader.oneOf("roleScope", ["key", "vault"] as const),
     clientSecretStartDate: reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
     clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
     exportClientSecret: reader.boolean("exportClientSecret"),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
+    deployerRole: reader.oneOf("deployerRole", ["custom", "crypto-officer"] as const),
     deployerObjectId,
     deployerPrincipalType,
     rolePropagationWaitSeconds: reader.integer("rolePropagationWaitSeconds", 0, 900),

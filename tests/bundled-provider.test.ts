@@ -193,7 +193,7 @@ test("the Azure preflight runs from the bundle, with the Azure SDKs required fro
     name: "cerby-external-key",
     kty: "RSA",
     privateKey: await makeKeyPair({ rsaBits: 4096 }),
-    keyOps: ["wrapKey", "unwrapKey"],
+    keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
     enabled: true,
   });
   try {

@@ -53,7 +53,7 @@ beforeEach(async () => {
     name: "cerby-external-key",
     kty: "RSA",
     privateKey: rsa4096,
-    keyOps: ["wrapKey", "unwrapKey"],
+    keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
     enabled: true,
   });
   aws = await FakeAws.start();
@@ -157,6 +157,7 @@ describe("npm run verify", () => {
       "azure.key-dates": "pass",
       "azure.key-operations": "pass",
       "azure.wrap-unwrap": "pass",
+      "azure.encrypt-decrypt": "pass",
       "aws.kms-primary": "pass",
       "aws.kms-replica": "pass",
       "aws.role-trust": "pass",
@@ -164,7 +165,7 @@ describe("npm run verify", () => {
       "cerby.aws-vault": "pass",
     });
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, summary: { pass: 14, warn: 0, fail: 0 } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, summary: { pass: 15, warn: 0, fail: 0 } });
     expect(result.lines.get("azure.client-secret-expiry")?.reason).toBe("the client secret expires in 180 days, on 2026-11-28");
     expect(aws.requests).toEqual(
       expect.arrayContaining([
@@ -174,6 +175,7 @@ describe("npm run verify", () => {
       ]),
     );
     expect(azure.vaultCalls("wrapkey")).toHaveLength(1);
+    expect(azure.vaultCalls("decrypt")).toHaveLength(1);
   });
 
   test("with audit logs and tamper alerts in the outputs, verify also checks the diagnostic setting, the rules and CloudTrail", async () => {
@@ -214,10 +216,10 @@ describe("npm run verify", () => {
     );
     expect(status).toBe(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(15);
+    expect(lines).toHaveLength(16);
     expect(lines[0]).toMatch(/^PASS  azure\.client-secret-expiry  the client secret expires in 180 days/);
     expect(lines).toContainEqual(expect.stringMatching(/^PASS  aws\.role-trust +arn:aws:iam::123456789012:role\/cerby-kms-access trusts .* with sts:ExternalId 123e4567/));
-    expect(lines.at(-1)).toBe("14 passed, 0 warned, 0 failed");
+    expect(lines.at(-1)).toBe("15 passed, 0 warned, 0 failed");
   });
 
   test("a client secret fails from 30 days before its end date, so a scheduled verify alerts in time; an expired one fails", async () => {
