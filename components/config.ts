@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_REGISTRATION_MODE, MAX_WAIT_MINUTES as MAX_REGISTRATION_WAIT_MINUTES, REGISTRATION_MODES, type RegistrationMode } from "./cerby/registration";
 import {
   awsPartition,
-  checkApiUrl,
+  checkCerbyApiUrl,
   checkAwsAccountId,
   checkAwsRegion,
   checkCerbyVaultName,
@@ -17,12 +17,18 @@ import {
   checkKeyName,
   checkKeyVaultName,
   checkKmsAliasName,
+  checkLogAnalyticsWorkspaceId,
+  checkAlertEmail,
+  checkWebhookUrl,
+  maskUrlCredentials,
+  normalizeCerbyApiUrl,
+  workspaceApiUrl,
 } from "./validation";
 
 /** The project name, which is also the namespace of every config key. */
 export const PROJECT = "cerby-external-keys";
 
-/** Built-in Azure role definitions the service principal may be given, least privilege first. */
+/** Built-in Azure role definitions the program may assign (GUIDs as Azure publishes them), least privilege first. */
 export const KEY_VAULT_ROLES = {
   "crypto-user": { displayName: "Key Vault Crypto User", id: "12338af0-0e69-4776-bea7-57ae8d297424" },
   "crypto-officer": { displayName: "Key Vault Crypto Officer", id: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603" },
@@ -30,6 +36,14 @@ export const KEY_VAULT_ROLES = {
 } as const;
 
 export type KeyVaultRole = keyof typeof KEY_VAULT_ROLES;
+/**
+ * The service principal's role: a built-in one, or `minimal`, a role this stack defines with only
+ * the data actions Cerby uses (components/azure/roleDefinition.ts).
+ */
+export type ServicePrincipalRole = KeyVaultRole | "minimal";
+export const SERVICE_PRINCIPAL_ROLES: readonly ServicePrincipalRole[] = ["crypto-user", "minimal", "crypto-officer", "administrator"];
+/** The deployer's grant: `custom`, a role this stack defines to create and read the key, or the built-in Crypto Officer. */
+export type DeployerRole = "custom" | "crypto-officer";
 export type RoleScope = "key" | "vault";
 export type KeyVaultSku = "standard" | "premium";
 export type KeyType = "RSA" | "RSA-HSM";
@@ -91,11 +105,14 @@ export interface AzureConfig {
   keyType: KeyType;
   keySize: typeof KEY_SIZE;
   applicationName: string;
-  servicePrincipalRole: KeyVaultRole;
+  servicePrincipalRole: ServicePrincipalRole;
   roleScope: RoleScope;
   clientSecretStartDate: string;
   clientSecretLifetimeDays: number;
+  /** Whether the stack exports the client secret (see exportsClientSecret in stack.ts). */
+  exportClientSecret: boolean;
   grantDeployerAccess: boolean;
+  deployerRole: DeployerRole;
   /** Who holds the deployer grant; undefined means whoever runs `pulumi up`. */
   deployerObjectId?: string;
   deployerPrincipalType: DeployerPrincipalType;
@@ -134,8 +151,27 @@ export interface AwsConfig {
   adopt?: AwsAdoption;
 }
 
+/** The audit trail and the tamper alerts, for whichever integrations are enabled. */
+export interface AlertsConfig {
+  /** Azure: the vault's diagnostic setting (AuditEvent logs and AllMetrics) to Log Analytics. */
+  auditLogs: boolean;
+  /** An existing Log Analytics workspace (ARM ID); undefined means the stack creates one. */
+  logAnalyticsWorkspaceId?: string;
+  /** Retention of the workspace the stack creates. */
+  logRetentionDays: number;
+  /** Azure activity-log (and, with auditLogs, log search) alerts; AWS EventBridge rules to SNS. */
+  tamperAlerts: boolean;
+  /** Azure: Key Vault's Event Grid events for the key (near expiry, expired, new version). */
+  keyEvents: boolean;
+  /** Who is told: the action group's and the SNS topics' email receivers. */
+  emails: string[];
+  /** A webhook receiver of the Azure action group; a secret, since such URLs carry tokens. */
+  webhookUrl?: pulumi.Output<string>;
+}
+
 export interface StackConfig {
   cerby: CerbyConfig;
+  alerts: AlertsConfig;
   /** Undefined when `azureEnabled` is false. */
   azure?: AzureConfig;
   /** Undefined when `awsEnabled` is false. */
@@ -149,7 +185,7 @@ export interface ConfigKeySpec {
   type: ConfigType;
   description: string;
   default?: string | number | boolean | string[] | Record<string, string>;
-  /** No default: every stack must set it. */
+  /** No default: every stack must set it. False marks a secret that may be left unset. */
   required?: boolean;
   secret?: boolean;
 }
@@ -169,7 +205,8 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   cerbyApiUrl: {
     type: "string",
     default: "",
-    description: "Overrides the Cerby API base URL (https, or http on loopback for an emulator).",
+    description:
+      "The Cerby API base URL, instead of https://<cerbyWorkspace>.cerby.com/api/v1: only https://<name>.cerby.com[/api/v1], or http:// on a loopback address for an emulator. Recorded in each Cerby vault's state when it is created; changing it later is refused.",
   },
   cerbyApiKey: {
     type: "string",
@@ -192,7 +229,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "boolean",
     default: true,
     description:
-      "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps and unwraps. Set false where the deployer cannot reach the vault.",
+      "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps, unwraps, encrypts and decrypts. Set false where the deployer cannot reach the vault.",
   },
   cerbyPreflightTimeoutMinutes: {
     type: "integer",
@@ -262,7 +299,8 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   servicePrincipalRole: {
     type: "string",
     default: "crypto-user",
-    description: "Role of the service principal: crypto-user (least privilege), crypto-officer or administrator.",
+    description:
+      "Role of the service principal: crypto-user (Key Vault Crypto User, which Cerby documents), minimal (a custom role with only read, wrap, unwrap, encrypt and decrypt), crypto-officer or administrator.",
   },
   roleScope: {
     type: "string",
@@ -280,10 +318,22 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     default: 180,
     description: "Days the client secret is valid from its start date (1–730).",
   },
+  exportClientSecret: {
+    type: "boolean",
+    default: false,
+    description:
+      "Export the client secret as the secret stack output clientSecret. Off by default: the provider gives it to Cerby itself, and other stacks do not need it.",
+  },
   grantDeployerAccess: {
     type: "boolean",
     default: true,
-    description: "Grant the identity running pulumi up Key Vault Crypto Officer on the vault before the key is created.",
+    description: "Grant the identity running pulumi up the deployerRole on the vault before the key is created.",
+  },
+  deployerRole: {
+    type: "string",
+    default: "custom",
+    description:
+      "The deployer's role on the vault: custom (a role the stack defines that can only create and read keys) or crypto-officer (the built-in Key Vault Crypto Officer, for deployers who may not create role definitions).",
   },
   deployerObjectId: {
     type: "string",
@@ -390,7 +440,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   existingClientSecret: {
     type: "string",
     secret: true,
-    default: "",
+    required: false,
     description:
       "With adoptExisting: the client secret Cerby holds, so that the preflight and npm run verify can prove access. Unset: they skip that proof and say so.",
   },
@@ -408,6 +458,44 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "string",
     default: "",
     description: "With adoptExisting and awsEnabled: name of the existing IAM role Cerby assumes. Unset: awsRoleName.",
+  },
+  auditLogs: {
+    type: "boolean",
+    default: false,
+    description:
+      "Azure: send the Key Vault's AuditEvent logs and AllMetrics to Log Analytics (a diagnostic setting). Costs Log Analytics ingestion and retention.",
+  },
+  auditLogAnalyticsWorkspaceId: {
+    type: "string",
+    default: "",
+    description: "ARM ID of an existing Log Analytics workspace for auditLogs. Unset: the stack creates one in the vault's resource group.",
+  },
+  auditLogRetentionDays: {
+    type: "integer",
+    default: 90,
+    description: "Days the Log Analytics workspace the stack creates keeps the audit logs (30–730; beyond 31 days is billed).",
+  },
+  tamperAlerts: {
+    type: "boolean",
+    default: false,
+    description:
+      "Alert alertEmails when the key, its vault, lock, role assignments or IAM role are deleted or changed: Azure activity-log alerts, AWS EventBridge rules to SNS.",
+  },
+  keyEvents: {
+    type: "boolean",
+    default: false,
+    description: "Azure: alert alertEmails on the key's Event Grid events KeyNearExpiry, KeyExpired and KeyNewVersionCreated.",
+  },
+  alertEmails: {
+    type: "array",
+    default: [],
+    description: "Email addresses told by tamperAlerts and keyEvents (the Azure action group and the AWS SNS topics).",
+  },
+  alertWebhookUrl: {
+    type: "string",
+    secret: true,
+    required: false,
+    description: "An https webhook the Azure action group also calls. A secret: such URLs carry tokens. Set it with pulumi config set --secret.",
   },
 };
 
@@ -446,6 +534,8 @@ export interface ConfigSource {
   get(key: string): string | undefined;
   /** Every key set for this project, when the source can list them; used to catch typos. */
   keys?(): string[];
+  /** A secret key's value, where `get` hides secrets; the program wraps it with pulumi.secret at once. */
+  secret?(key: string): string | undefined;
 }
 
 /** Reads this project's keys from the running Pulumi program. */
@@ -454,6 +544,8 @@ export function pulumiConfigSource(): ConfigSource {
   const prefix = `${PROJECT}:`;
   return {
     get: (key) => (CONFIG_KEYS[key]?.secret ? undefined : config.get(key)),
+    // The runtime's own accessor: Config.get would warn that the value is a secret.
+    secret: (key) => pulumi.runtime.getConfig(`${prefix}${key}`),
     keys: () =>
       Object.keys(pulumi.runtime.allConfig())
         .filter((key) => key.startsWith(prefix))
@@ -461,8 +553,9 @@ export function pulumiConfigSource(): ConfigSource {
   };
 }
 
+/** A value as a config error shows it: never the password of a URL in it. */
 function quote(value: string): string {
-  return JSON.stringify(value);
+  return JSON.stringify(maskUrlCredentials(value));
 }
 
 /** Reads values with the right type, recording a problem (never throwing) for each bad one. */
@@ -482,6 +575,23 @@ class Reader {
   private raw(key: string): string | undefined {
     const value = this.source.get(key);
     return value === undefined || value === "" ? undefined : value;
+  }
+
+  /**
+   * A secret value, wrapped at once so that it never sits in the config as plain text. A problem
+   * names the key and the rule, never the value.
+   */
+  secret(key: string, check: (value: string) => string | undefined): pulumi.Output<string> | undefined {
+    const value = this.source.secret?.(key) ?? this.source.get(key);
+    if (value === undefined || value === "") {
+      return undefined;
+    }
+    const problem = check(value);
+    if (problem) {
+      this.fail(key, `(a secret, not shown) ${problem}.`);
+      return undefined;
+    }
+    return pulumi.secret(value);
   }
 
   optionalString(key: string, check?: (value: string) => string | undefined): string | undefined {
@@ -677,14 +787,16 @@ function readAzure(reader: Reader): AzureConfig {
     applicationName: reader.string("applicationName", (value) =>
       value.trim().length === 0 || value.length > 120 ? "must be 1–120 characters" : undefined,
     ),
-    servicePrincipalRole: reader.oneOf("servicePrincipalRole", Object.keys(KEY_VAULT_ROLES) as KeyVaultRole[]),
+    servicePrincipalRole: reader.oneOf("servicePrincipalRole", SERVICE_PRINCIPAL_ROLES),
     roleScope: reader.oneOf("roleScope", ["key", "vault"] as const),
     // Adoption keeps the secret Cerby holds: a start date then asks for a new one (a rotation).
     clientSecretStartDate: adopt
       ? (reader.optionalString("clientSecretStartDate", checkIsoDate) ?? "")
       : reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
     clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
+    exportClientSecret: reader.boolean("exportClientSecret"),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
+    deployerRole: reader.oneOf("deployerRole", ["custom", "crypto-officer"] as const),
     deployerObjectId,
     deployerPrincipalType,
     rolePropagationWaitSeconds: reader.integer("rolePropagationWaitSeconds", 0, 900),
@@ -832,6 +944,34 @@ export function existingClientSecret(): pulumi.Output<string> | undefined {
   return value ? pulumi.secret(value) : undefined;
 }
 
+function readAlerts(reader: Reader, azureEnabled: boolean, awsEnabled: boolean): AlertsConfig {
+  const alerts: AlertsConfig = {
+    auditLogs: reader.boolean("auditLogs"),
+    logAnalyticsWorkspaceId: reader.optionalString("auditLogAnalyticsWorkspaceId", checkLogAnalyticsWorkspaceId),
+    logRetentionDays: reader.integer("auditLogRetentionDays", 30, 730),
+    tamperAlerts: reader.boolean("tamperAlerts"),
+    keyEvents: reader.boolean("keyEvents"),
+    emails: reader.stringArray("alertEmails", checkAlertEmail),
+    webhookUrl: reader.secret("alertWebhookUrl", checkWebhookUrl),
+  };
+  for (const key of ["auditLogs", "keyEvents"] as const) {
+    if (alerts[key] && !azureEnabled) {
+      reader.fail(key, "is true but azureEnabled is false: it watches the Azure Key Vault only. Set it to false, or enable Azure.");
+    }
+  }
+  // The webhook is an Azure action group receiver; the AWS topics have email subscriptions only.
+  const azureSilent = azureEnabled && (alerts.tamperAlerts || alerts.keyEvents) && alerts.webhookUrl === undefined;
+  const awsSilent = awsEnabled && alerts.tamperAlerts;
+  if (alerts.emails.length === 0 && (azureSilent || awsSilent)) {
+    reader.fail(
+      "alertEmails",
+      `is empty, so ${awsSilent ? "the AWS tamper alerts" : "tamperAlerts and keyEvents"} would tell no one; ` +
+        "list who is told, e.g. `pulumi config set --path 'alertEmails[0]' security@example.com`.",
+    );
+  }
+  return alerts;
+}
+
 function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
   const known = Object.keys(CONFIG_KEYS);
   for (const key of source.keys?.() ?? []) {
@@ -874,7 +1014,7 @@ export function parseConfig(source: ConfigSource): StackConfig {
   }
   const cerby: CerbyConfig = {
     workspace: reader.required("cerbyWorkspace", checkDnsLabel, "acme"),
-    apiUrl: reader.optionalString("cerbyApiUrl", checkApiUrl),
+    apiUrl: reader.optionalString("cerbyApiUrl", checkCerbyApiUrl),
     registration: reader.oneOf("cerbyRegistration", REGISTRATION_MODES),
     registrationWaitMinutes: reader.integer("cerbyRegistrationWaitMinutes", 0, MAX_REGISTRATION_WAIT_MINUTES),
   };
@@ -892,6 +1032,7 @@ export function parseConfig(source: ConfigSource): StackConfig {
     readPreflight(reader);
   }
   const aws = awsEnabled ? readAws(reader) : undefined;
+  const alerts = readAlerts(reader, azureEnabled, awsEnabled);
   if (azure?.cerbyVaultSetAsDefault && aws?.cerbyVaultSetAsDefault) {
     reader.fail(
       "cerbyAwsVaultSetAsDefault",
@@ -901,10 +1042,10 @@ export function parseConfig(source: ConfigSource): StackConfig {
   if (reader.problems.length > 0) {
     throw invalidConfigError(reader.problems);
   }
-  return { cerby, azure, aws };
+  return { cerby, alerts, azure, aws };
 }
 
-/** The Cerby API base URL for a workspace, unless overridden. */
+/** The Cerby API base URL of the stack, normalized (https://acme.cerby.com → https://acme.cerby.com/api/v1). */
 export function cerbyApiBaseUrl(cerby: Pick<CerbyConfig, "workspace" | "apiUrl">): string {
-  return cerby.apiUrl ?? `https://${cerby.workspace}.cerby.com/api/v1`;
+  return (cerby.apiUrl === undefined ? undefined : normalizeCerbyApiUrl(cerby.apiUrl)) ?? workspaceApiUrl(cerby.workspace);
 }

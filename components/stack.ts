@@ -5,6 +5,7 @@ import { adoptAzure } from "./azure/adoption";
 import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
+import { addAwsTamperAlerts, addAzureMonitoring } from "./alerts";
 
 /**
  * Whether the stack exports the client secret (always as a secret). Guided registration always
@@ -46,10 +47,10 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
       ...(config.azure.adopt ? { adoptedExisting: true } : {}),
     });
-    // Until a setting asks otherwise, the stack exports it as it always has.
-    if (exportsClientSecret(config.cerby, true)) {
+    if (exportsClientSecret(config.cerby, config.azure.exportClientSecret)) {
       outputs.clientSecret = pulumi.secret(azure.clientSecret);
     }
+    Object.assign(outputs, addAzureMonitoring(azure, config.azure, config.alerts));
   }
 
   if (config.aws) {
@@ -66,9 +67,13 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       kmsReplicaKeyArn: aws.replicaKeyArn,
       cerbyRoleArn: aws.roleArn,
       cerbyWorkspaceId: config.aws.cerbyWorkspaceId,
+      // npm run verify checks the role trusts exactly this principal.
+      cerbyPrincipalArn: config.aws.cerbyPrincipalArn,
       awsCerbyVaultId: aws.cerbyVaultId,
       awsCerbyVaultSetAsDefault: config.aws.cerbyVaultSetAsDefault,
     });
+    // An adopted role keeps its own name.
+    Object.assign(outputs, addAwsTamperAlerts(aws, { ...config.aws, roleName: config.aws.adopt?.roleName ?? config.aws.roleName }, config.alerts));
   }
 
   return outputs;

@@ -3,17 +3,24 @@
  * stack outputs (`pulumi stack output --json --show-secrets`) and the Cerby API key in
  * CERBY_API_KEY. Azure: the preflight again, as the service principal, and the client secret's
  * remaining life. AWS: the KMS key and its replica, and the role's trust in Cerby. Cerby: each
- * registered vault exists, is enabled, has the right scheme and default flag. One line per check;
+ * registered vault exists, is enabled, has the right scheme and default flag. When the outputs show
+ * them, the audit trail and tamper alerts too (scripts/verify-alerts.ts). One line per check;
  * exit 0 only when nothing failed; no secret is ever printed.
  */
 import { readFile } from "node:fs/promises";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
+import { DefaultAzureCredential } from "@azure/identity";
 import { isPreflightError, preflightAzureKey, type AzureCheck, type PreflightOptions } from "../components/azure/preflight";
 import { CerbyClient, type ClientTuning } from "../components/cerby/client";
 import type { VaultRecord, VaultScheme } from "../components/cerby/contract";
 import { redact } from "../components/cerby/errors";
-import { CERBY_AWS_PRINCIPAL_ARN } from "../components/config";
+import { checkCerbyApiUrl, maskUrlCredentials } from "../components/validation";
+import { trustProblems } from "./role-trust";
+import { armReader, awsAlertChecks, azureAlertChecks, type AlertCheckEnvironment } from "./verify-alerts";
 
 export type CheckStatus = "pass" | "warn" | "fail";
 
@@ -27,23 +34,41 @@ export interface CheckLine {
 export interface VerifyEnvironment {
   now: Date;
   cerbyApiKey?: string;
+  /** CERBY_API_URL: replaces the cerbyApiUrl output (an emulator), under the same rule. */
+  cerbyApiUrl?: string;
   /** Transport and time bound for the Azure checks. */
   azure: Pick<PreflightOptions, "httpClient" | "timeoutMs" | "initialBackoffMs" | "log">;
   kms: (region: string) => KMSClient;
   iam: (region: string) => IAMClient;
   cerby?: ClientTuning;
+  /** Azure Resource Manager (as the identity running verify), EventBridge and CloudTrail, for the audit and alert checks. */
+  alerts: AlertCheckEnvironment;
 }
 
 type Outputs = Record<string, unknown>;
 
+/** clientSecret is exported only with exportClientSecret; without it the service-principal checks are skipped. */
 const AZURE_OUTPUTS = ["tenantId", "clientId", "clientSecret", "keyVaultUri", "keyName", "clientSecretExpiresAt", "cerbyVaultId"];
-const AWS_OUTPUTS = ["kmsKeyArn", "kmsReplicaKeyArn", "kmsPrimaryRegion", "kmsReplicaRegion", "cerbyRoleArn", "cerbyWorkspaceId", "awsCerbyVaultId"];
+const AWS_OUTPUTS = [
+  "kmsKeyArn",
+  "kmsReplicaKeyArn",
+  "kmsPrimaryRegion",
+  "kmsReplicaRegion",
+  "cerbyRoleArn",
+  "cerbyWorkspaceId",
+  "cerbyPrincipalArn",
+  "awsCerbyVaultId",
+];
 /** Outputs that, when present, say the stack has that integration; the group's others must then be there too. */
 const AZURE_MARKERS = [...AZURE_OUTPUTS, "keyId"];
 const AWS_MARKERS = [...AWS_OUTPUTS, "kmsKeyId", "awsAccountId"];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const SECRET_WARN_DAYS = 30;
+/**
+ * The client secret check fails this many days before the end date, so that a scheduled run of
+ * verify (the README's "Audit and alerts") alerts while there is time to rotate.
+ */
+export const SECRET_FAIL_DAYS = 30;
 const MASKED = "[secret]";
 const ROTATE = "rotate it: set a new clientSecretStartDate and run pulumi up, which also gives Cerby the new secret";
 
@@ -84,8 +109,8 @@ function secretExpiry(value: string, now: Date): CheckLine {
   if (expires.getTime() <= now.getTime()) {
     return fail(check, `the client secret expired on ${day}; Cerby can no longer reach the key: ${ROTATE}`);
   }
-  if (days < SECRET_WARN_DAYS) {
-    return warn(check, `the client secret expires in ${days} day${days === 1 ? "" : "s"}, on ${day}: ${ROTATE}`);
+  if (days < SECRET_FAIL_DAYS) {
+    return fail(check, `the client secret expires in ${days} day${days === 1 ? "" : "s"}, on ${day} (less than ${SECRET_FAIL_DAYS}): ${ROTATE}`);
   }
   return pass(check, `the client secret expires in ${days} days, on ${day}`);
 }
@@ -95,7 +120,11 @@ const ADOPTED_MAY_LACK = ["clientSecret", "clientSecretExpiresAt"];
 
 async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<CheckLine[]> {
   const adopted = outputs.adoptedExisting === true;
-  const lines = missingOutputs("azure.outputs", outputs, AZURE_OUTPUTS.filter((name) => !adopted || !ADOPTED_MAY_LACK.includes(name) || outputs[name] === MASKED));
+  // A masked secret is an output that is there but unreadable: fail with the --show-secrets hint.
+  const required = AZURE_OUTPUTS.filter(
+    (name) => (name !== "clientSecret" || outputs.clientSecret !== undefined) && (!adopted || !ADOPTED_MAY_LACK.includes(name) || outputs[name] === MASKED),
+  );
+  const lines = missingOutputs("azure.outputs", outputs, required);
   const expiresAt = text(outputs, "clientSecretExpiresAt");
   if (expiresAt !== undefined) {
     lines.push(secretExpiry(expiresAt, env.now));
@@ -107,21 +136,27 @@ async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<Ch
       ),
     );
   }
-  if (adopted && text(outputs, "clientSecret") === undefined && outputs.clientSecret !== MASKED) {
-    lines.push(
-      warn(
-        "azure.preflight",
-        "skipped: the stack adopted a setup made by hand and holds no client secret, so access was not proved as the service principal; " +
-          "`pulumi config set --secret existingClientSecret` (the secret Cerby holds), `pulumi up`, then run verify again",
-      ),
-    );
-  }
   const tenantId = text(outputs, "tenantId");
   const clientId = text(outputs, "clientId");
   const clientSecret = text(outputs, "clientSecret");
   const vaultUrl = text(outputs, "keyVaultUri");
   const keyName = text(outputs, "keyName");
-  if (!tenantId || !clientId || !clientSecret || !vaultUrl || !keyName) {
+  if (!tenantId || !clientId || !vaultUrl || !keyName) {
+    return lines;
+  }
+  if (!clientSecret) {
+    if (outputs.clientSecret === undefined || outputs.clientSecret === null) {
+      lines.push(
+        warn(
+          "azure.preflight",
+          adopted
+            ? "skipped: the stack adopted a setup made by hand and holds no client secret, so access was not proved as the service principal; " +
+                "`pulumi config set --secret existingClientSecret` (the secret Cerby holds) with exportClientSecret true, `pulumi up`, then run verify again"
+            : "not run: the stack does not export clientSecret (exportClientSecret is false), so the key cannot be tried as the service principal; " +
+                "for a full check set exportClientSecret to true, run pulumi up, and pass the outputs with --show-secrets",
+        ),
+      );
+    }
     return lines;
   }
   const asLine = (check: AzureCheck) =>
@@ -187,28 +222,6 @@ async function kmsKey(
   }
 }
 
-function asList(value: unknown): unknown[] {
-  if (value === undefined) {
-    return [];
-  }
-  return Array.isArray(value) ? value : [value];
-}
-
-/** Whether an Allow statement lets `principal` assume the role only with `externalId`. */
-function trustsCerby(policy: unknown, principal: string, externalId: string): boolean {
-  const statements = asList((policy as { Statement?: unknown } | null)?.Statement) as Array<Record<string, unknown>>;
-  return statements.some((statement) => {
-    const principals = asList((statement.Principal as { AWS?: unknown } | undefined)?.AWS);
-    const condition = (statement.Condition as Record<string, Record<string, unknown>> | undefined)?.StringEquals;
-    return (
-      statement.Effect === "Allow" &&
-      asList(statement.Action).includes("sts:AssumeRole") &&
-      principals.includes(principal) &&
-      asList(condition?.["sts:ExternalId"]).includes(externalId)
-    );
-  });
-}
-
 async function roleTrust(client: IAMClient, roleArn: string, principal: string, workspaceId: string): Promise<CheckLine> {
   const check = "aws.role-trust";
   const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
@@ -219,12 +232,10 @@ async function roleTrust(client: IAMClient, roleArn: string, principal: string, 
     }
     // IAM returns the trust policy URL-encoded.
     const policy: unknown = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument ?? "{}"));
-    return trustsCerby(policy, principal, workspaceId)
-      ? pass(check, `${roleArn} trusts ${principal} with sts:ExternalId ${workspaceId}`)
-      : fail(
-          check,
-          `${roleArn} no longer lets ${principal} assume it with sts:ExternalId ${workspaceId}, so Cerby cannot use the key; run pulumi up to restore the trust policy`,
-        );
+    const problems = trustProblems(policy, principal, workspaceId);
+    return problems.length === 0
+      ? pass(check, `${roleArn} trusts only ${principal}, with sts:ExternalId ${workspaceId}`)
+      : fail(check, `${roleArn}: ${problems.join("; ")}; run pulumi up to restore the trust policy`);
   } catch (error) {
     return fail(check, `GetRole ${roleName} failed: ${errorText(error)} (the identity running verify needs iam:GetRole)`);
   }
@@ -248,8 +259,8 @@ async function awsChecks(outputs: Outputs, env: VerifyEnvironment): Promise<Chec
       kmsKey("aws.kms-replica", env.kms(replicaRegion), replicaArn, { kind: "REPLICA", region: replicaRegion, ...arns }),
     );
   }
-  if (roleArn && workspaceId && primaryRegion) {
-    const principal = text(outputs, "cerbyPrincipalArn") ?? CERBY_AWS_PRINCIPAL_ARN;
+  const principal = text(outputs, "cerbyPrincipalArn");
+  if (roleArn && workspaceId && primaryRegion && principal) {
     checks.push(roleTrust(env.iam(primaryRegion), roleArn, principal, workspaceId));
   }
   lines.push(...(await Promise.all(checks)));
@@ -302,10 +313,15 @@ async function cerbyChecks(outputs: Outputs, env: VerifyEnvironment, azure: bool
   if (vaults.length === 0) {
     return [];
   }
-  const baseUrl = text(outputs, "cerbyApiUrl");
+  const baseUrl = env.cerbyApiUrl || text(outputs, "cerbyApiUrl");
   if (!baseUrl || !env.cerbyApiKey) {
     const missing = [baseUrl ? "" : "the cerbyApiUrl stack output", env.cerbyApiKey ? "" : "CERBY_API_KEY in the environment"].filter(Boolean);
     return [fail("cerby.api", `cannot check the Cerby vaults without ${missing.join(" and ")}`)];
+  }
+  const urlProblem = checkCerbyApiUrl(baseUrl);
+  if (urlProblem) {
+    const source = env.cerbyApiUrl ? "CERBY_API_URL" : "the cerbyApiUrl stack output";
+    return [fail("cerby.api", `${source} ${JSON.stringify(maskUrlCredentials(baseUrl))} ${urlProblem}; CERBY_API_KEY was not sent`)];
   }
   try {
     const listed = await new CerbyClient({ ...env.cerby, baseUrl, apiKey: env.cerbyApiKey }).listVaults();
@@ -330,10 +346,12 @@ export async function verify(outputs: unknown, env: VerifyEnvironment): Promise<
     azure ? azureChecks(record, env) : [],
     aws ? awsChecks(record, env) : [],
     cerbyChecks(record, env, azure, aws),
+    azure ? azureAlertChecks(record, env.alerts) : [],
+    aws ? awsAlertChecks(record, env.alerts) : [],
   ]);
   const secrets = [text(record, "clientSecret"), env.cerbyApiKey];
   // A last guard: no reason, whatever an SDK or a service put in it, carries a secret out.
-  return groups.flat().map((line) => ({ ...line, reason: redact(line.reason, secrets) }));
+  return groups.flat().map((line) => ({ ...line, reason: maskUrlCredentials(redact(line.reason, secrets)) }));
 }
 
 function summarize(lines: CheckLine[]): Record<CheckStatus, number> {
@@ -359,7 +377,8 @@ const USAGE = `Usage: npm run verify -- --outputs <file|-> [--json] [--azure-tim
   --json                      print a JSON report instead of lines
   --azure-timeout-seconds N   how long Azure access failures are retried (default 60)
 
-The Cerby API key is read from CERBY_API_KEY. Exit status: 0 when no check failed, 1 when one did, 2 on usage errors.
+The Cerby API key is read from CERBY_API_KEY, and sent only to the cerbyApiUrl output (or CERBY_API_URL)
+when it is https://<workspace>.cerby.com or a loopback emulator. Exit status: 0 when no check failed, 1 when one did, 2 on usage errors.
 `;
 
 interface Arguments {
@@ -429,8 +448,14 @@ export async function main(argv: string[], io: VerifyIo, overrides: Partial<Veri
   const env: VerifyEnvironment = {
     now: new Date(),
     cerbyApiKey: io.env.CERBY_API_KEY,
+    cerbyApiUrl: io.env.CERBY_API_URL,
     kms: (region) => new KMSClient({ region }),
     iam: (region) => new IAMClient({ region }),
+    alerts: {
+      arm: armReader(new DefaultAzureCredential(), createDefaultHttpClient()),
+      events: (region) => new EventBridgeClient({ region }),
+      cloudtrail: (region) => new CloudTrailClient({ region }),
+    },
     ...overrides,
     azure: {
       timeoutMs: args.azureTimeoutSeconds * 1000,

@@ -2,12 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
-import { KEY_VAULT_ROLES, type AzureAdoption, type KeyVaultSku, type AzureConfig, type CerbyConfig } from "../config";
+import { type AzureAdoption, type KeyVaultSku, type AzureConfig, type CerbyConfig } from "../config";
 import { CerbyVault } from "../cerby/vault";
 import { KeyContinuityGuard } from "../keyContinuity";
 import { clientSecret } from "./application";
 import { VaultDeleteLock } from "./deleteLock";
 import { AdoptionRefused, azureDifferences, azureRefusals, discoverExistingAzure, type ExistingAzure } from "./existing";
+import { KeyVaultCustomRole, builtInRole } from "./roleDefinition";
 import { KeyVaultRoleAssignment } from "./roleAssignment";
 import type { SignedInIdentity } from "./signedInIdentity";
 
@@ -84,6 +85,7 @@ export function importIds(existing: ExistingAzure): Record<"vault" | "key" | "ap
  */
 export class AdoptedAzureIntegration extends pulumi.ComponentResource {
   readonly tenantId: pulumi.Output<string>;
+  readonly subscriptionId: pulumi.Output<string>;
   readonly clientId: pulumi.Output<string>;
   readonly clientSecret: pulumi.Output<string | undefined>;
   readonly clientSecretExpiresAt: pulumi.Output<string | undefined>;
@@ -94,6 +96,7 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
   readonly keyVaultName: pulumi.Output<string>;
   readonly keyVaultUri: pulumi.Output<string>;
   readonly keyName: pulumi.Output<string>;
+  readonly keyResourceId: pulumi.Output<string>;
   readonly keyId: pulumi.Output<string>;
   readonly keyVersionedId: pulumi.Output<string>;
   readonly roleAssignmentId: pulumi.Output<string>;
@@ -156,16 +159,23 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
       );
     } else {
       // Cerby needs it and none was named (or the stack narrows it): the project's own.
-      const definition = KEY_VAULT_ROLES[azure.servicePrincipalRole];
+      const definition =
+        azure.servicePrincipalRole === "minimal"
+          ? new KeyVaultCustomRole(
+              `${name}-minimal-role`,
+              { role: "minimal", subscriptionId: signedIn.subscriptionId, resourceGroupName: azure.resourceGroupName, vaultId: guard.pinned("vaultId"), vaultName: vault.name },
+              { parent: this },
+            )
+          : builtInRole(azure.servicePrincipalRole);
       const created = new KeyVaultRoleAssignment(
         `${name}-cerby-role`,
         {
           subscriptionId: signedIn.subscriptionId,
-          roleDefinitionGuid: definition.id,
+          roleDefinitionGuid: definition.guid,
           principalId: servicePrincipal.objectId,
           principalType: "ServicePrincipal",
           scope: azure.roleScope === "key" ? guard.pinned("keyResourceId") : guard.pinned("vaultId"),
-          description: `${definition.displayName} for Cerby's service principal (cerby-external-keys).`,
+          description: pulumi.interpolate`${definition.displayName} for Cerby's service principal (cerby-external-keys).`,
         },
         { parent: this, protect: true },
       );
@@ -205,6 +215,8 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
     );
 
     this.tenantId = pulumi.output(signedIn.tenantId);
+    this.subscriptionId = pulumi.output(signedIn.subscriptionId);
+    this.keyResourceId = guard.pinned("keyResourceId");
     this.clientId = application.clientId;
     this.clientSecret = secret ? pulumi.secret(secret) : pulumi.output(undefined);
     this.clientSecretExpiresAt = password ? password.endDate : pulumi.output(undefined);

@@ -222,7 +222,7 @@ export function azureDifferences(existing: ExistingAzure, azure: AzureConfig & {
   }
   if (roleAssignment && !applied.has("role")) {
     const role = keyVaultRoleOf(roleAssignment.roleDefinitionId);
-    const wanted = KEY_VAULT_ROLES[azure.servicePrincipalRole].displayName;
+    const wanted = azure.servicePrincipalRole === "minimal" ? "the minimal custom role" : KEY_VAULT_ROLES[azure.servicePrincipalRole].displayName;
     const atKey = roleAssignment.scope.toLowerCase() === existing.key.id.toLowerCase();
     const narrow = `To narrow it to ${wanted} on the ${azure.roleScope}, ${APPLY("role")} (README, "Adopting a setup made by hand", afterwards).`;
     if (role === undefined && /\/roleDefinitions\//i.test(roleAssignment.roleDefinitionId)) {

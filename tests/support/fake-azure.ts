@@ -25,6 +25,7 @@ import {
 import { readBody } from "./http";
 
 const FAKE_AUTHORITY_HOST = "login.microsoftonline.com";
+const FAKE_ARM_HOST = "management.azure.com";
 const FAKE_VAULT_HOST = "kv-cerby-fake.vault.azure.net";
 export const FAKE_VAULT_URL = `https://${FAKE_VAULT_HOST}/`;
 
@@ -81,6 +82,17 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(JSON.stringify(body));
 }
 
+type VaultOperation = "get" | "wrapkey" | "unwrapkey" | "encrypt" | "decrypt";
+
+/** The data action Azure RBAC checks for each Key Vault operation the fake answers. */
+const DATA_ACTIONS: Record<VaultOperation, string> = {
+  get: "Microsoft.KeyVault/vaults/keys/read",
+  wrapkey: "Microsoft.KeyVault/vaults/keys/wrap/action",
+  unwrapkey: "Microsoft.KeyVault/vaults/keys/unwrap/action",
+  encrypt: "Microsoft.KeyVault/vaults/keys/encrypt/action",
+  decrypt: "Microsoft.KeyVault/vaults/keys/decrypt/action",
+};
+
 export class FakeAzure {
   readonly requests: RecordedRequest[] = [];
   /** How many more wrapkey calls answer 403 ForbiddenByRbac, as while a role assignment propagates. */
@@ -89,7 +101,17 @@ export class FakeAzure {
   forbidGet = 0;
   /** Leave token requests unanswered, as a network that drops packets does. */
   hangSignIn = false;
+  /**
+   * The data actions the service principal's role grants, as Azure RBAC checks them; anything else
+   * answers 403 ForbiddenByRbac. Undefined grants every action.
+   */
+  grantedDataActions: string[] | undefined = undefined;
+  /** An operation that answers with other bytes than it should, as a misbehaving vault would. */
+  tamperWith: "unwrapkey" | "decrypt" | undefined = undefined;
   private readonly tokens = new Set<string>();
+
+  /** Resources the fake Azure Resource Manager serves, by ARM ID, without their `id`. */
+  readonly armResources = new Map<string, unknown>();
 
   private constructor(
     private readonly server: Server,
@@ -139,7 +161,7 @@ export class FakeAzure {
   }
 
   /** Key Vault requests (not Entra ones) of a given kind, e.g. "wrapkey". */
-  vaultCalls(operation: "get" | "wrapkey" | "unwrapkey"): RecordedRequest[] {
+  vaultCalls(operation: VaultOperation): RecordedRequest[] {
     return this.requests.filter((request) => {
       if (request.host !== FAKE_VAULT_HOST || !request.authorized) {
         return false;
@@ -169,9 +191,26 @@ export class FakeAzure {
       this.handleEntra(url, body, response);
     } else if (host === FAKE_VAULT_HOST) {
       this.handleVault(request.method ?? "GET", url, authorization, body, response);
+    } else if (host === FAKE_ARM_HOST) {
+      this.handleArm(request.method ?? "GET", url, authorization, response);
     } else {
       sendJson(response, 404, { error: `fake has no host ${host}` });
     }
+  }
+
+  /** Azure Resource Manager: GET of the resources in `armResources`, by case-insensitive ID, as ARM matches them. */
+  private handleArm(method: string, url: URL, authorization: string, response: ServerResponse): void {
+    if (!authorization.startsWith("Bearer ")) {
+      sendJson(response, 401, { error: { code: "AuthenticationFailed", message: "no bearer token" } });
+      return;
+    }
+    const id = decodeURIComponent(url.pathname).toLowerCase();
+    const found = [...this.armResources.entries()].find(([key]) => key.toLowerCase() === id);
+    if (method !== "GET" || !found || !url.searchParams.get("api-version")) {
+      sendJson(response, 404, { error: { code: "ResourceNotFound", message: `The resource '${url.pathname}' was not found.` } });
+      return;
+    }
+    sendJson(response, 200, { id: found[0], ...(found[1] as object) });
   }
 
   private handleEntra(url: URL, body: string, response: ServerResponse): void {
@@ -265,6 +304,11 @@ export class FakeAzure {
       sendJson(response, 404, { error: { code: "KeyNotFound", message: `A key with (name/id) ${name} was not found in this key vault.` } });
       return;
     }
+    const kind = (method === "GET" ? "get" : operation) as VaultOperation;
+    if (DATA_ACTIONS[kind] && this.grantedDataActions && !this.permits(kind, this.grantedDataActions)) {
+      this.forbidden(response, DATA_ACTIONS[kind]);
+      return;
+    }
     if (method === "GET") {
       if (this.forbidGet > 0) {
         this.forbidGet -= 1;
@@ -290,11 +334,25 @@ export class FakeAzure {
       sendJson(response, 200, { kid, value: base64url(publicEncrypt(oaep, Buffer.from(request.value, "base64url"))) });
       return;
     }
-    if (operation === "unwrapkey") {
-      sendJson(response, 200, { kid, value: base64url(privateDecrypt(oaep, Buffer.from(request.value, "base64url"))) });
+    if (operation === "encrypt") {
+      sendJson(response, 200, { kid, value: base64url(publicEncrypt(oaep, Buffer.from(request.value, "base64url"))) });
+      return;
+    }
+    if (operation === "unwrapkey" || operation === "decrypt") {
+      const plaintext = privateDecrypt(oaep, Buffer.from(request.value, "base64url"));
+      if (this.tamperWith === operation) {
+        plaintext[0] ^= 0xff;
+      }
+      sendJson(response, 200, { kid, value: base64url(plaintext) });
       return;
     }
     sendJson(response, 404, { error: { code: "NotFound", message: `fake Key Vault has no ${operation}` } });
+  }
+
+  /** Azure's rule: an operation's own data action, or, for the public half of an RSA key, keys/read. */
+  private permits(kind: VaultOperation, granted: string[]): boolean {
+    const publicKeyOperation = (kind === "wrapkey" || kind === "encrypt") && this.key.kty !== "EC";
+    return granted.includes(DATA_ACTIONS[kind]) || (publicKeyOperation && granted.includes(DATA_ACTIONS.get));
   }
 
   private forbidden(response: ServerResponse, action: string): void {
