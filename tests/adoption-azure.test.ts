@@ -241,3 +241,9 @@ describe("later choices", () => {
     expect(run.resources.filter((resource) => resource.type === T.password)).toEqual([]);
   }, 60_000);
 });
+
+test("the audit logs and tamper alerts watch the adopted vault", async () => {
+  const run = await adopt({ auditLogs: true, tamperAlerts: true, alertEmails: ["secops@example.com"] });
+  expect(inputs(single(run.resources, "azure-native:monitor:DiagnosticSetting")).resourceUri).toBe(MANUAL_VAULT_ID);
+  expect(run.resources.filter((resource) => resource.type === "azure-native:monitor:ActivityLogAlert").length).toBeGreaterThan(0);
+}, 60_000);
