@@ -126,3 +126,10 @@ test("a key without a replica in the replica Region gets one, created and protec
   expect(run.cloud.regionOf.get("cerby-aws-replica")).toBe("us-west-2");
   expect(run.warnings.some((line) => line.includes("has no replica in us-west-2"))).toBe(true);
 }, 60_000);
+
+test("the tamper alerts watch the adopted role by its own name", async () => {
+  const run = await adopt({}, { tamperAlerts: true, alertEmails: ["secops@example.com"] });
+  const rules = run.resources.filter((resource) => resource.type === "aws:cloudwatch/eventRule:EventRule").map((resource) => String(resource.rawInputs.eventPattern));
+  expect(rules.some((pattern) => pattern.includes(MANUAL_AWS.roleName))).toBe(true);
+  expect(rules.some((pattern) => pattern.includes("cerby-kms-byo-key-access"))).toBe(false);
+}, 60_000);
