@@ -3,6 +3,7 @@ import { DEFAULT_REGISTRATION_MODE, MAX_WAIT_MINUTES as MAX_REGISTRATION_WAIT_MI
 import {
   awsPartition,
   checkCerbyApiUrl,
+  checkCerbyApiUrlWorkspace,
   checkAwsAccountId,
   checkAwsRegion,
   checkCerbyVaultName,
@@ -877,6 +878,12 @@ export function parseConfig(source: ConfigSource): StackConfig {
     registration: reader.oneOf("cerbyRegistration", REGISTRATION_MODES),
     registrationWaitMinutes: reader.integer("cerbyRegistrationWaitMinutes", 0, MAX_REGISTRATION_WAIT_MINUTES),
   };
+  if (cerby.apiUrl !== undefined && cerby.workspace !== "") {
+    const problem = checkCerbyApiUrlWorkspace(cerby.apiUrl, cerby.workspace);
+    if (problem) {
+      reader.fail("cerbyApiUrl", `${problem}.`);
+    }
+  }
   const reported = reader.problems.length;
   const azureEnabled = reader.boolean("azureEnabled");
   const awsEnabled = reader.boolean("awsEnabled");

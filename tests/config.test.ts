@@ -98,6 +98,8 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["API URL on a host that only ends like Cerby's", { cerbyApiUrl: "https://acme.cerby.com.attacker.example" }, /^cerbyApiUrl .* is not a Cerby API URL/],
   ["API URL on Cerby's host with a port", { cerbyApiUrl: "https://acme.cerby.com:8443/api/v1" }, /^cerbyApiUrl .* is not a Cerby API URL/],
   ["API URL on Cerby's host with another path", { cerbyApiUrl: "https://acme.cerby.com/proxy/api/v1" }, /^cerbyApiUrl .* is not a Cerby API URL/],
+  ["API URL on another workspace's Cerby host", { cerbyApiUrl: "https://attacker.cerby.com/api/v1" }, /^cerbyApiUrl is not workspace "acme"'s host \(acme\.cerby\.com\)/],
+  ["API URL on Cerby's status host", { cerbyApiUrl: "https://status.cerby.com" }, /^cerbyApiUrl is not workspace "acme"'s host/],
   ["API URL with a query", { cerbyApiUrl: "https://acme.cerby.com/api/v1?x=1" }, /^cerbyApiUrl .* must not have a query or a fragment/],
   ["API URL with a fragment", { cerbyApiUrl: "https://acme.cerby.com/api/v1#x" }, /^cerbyApiUrl .* must not have a query or a fragment/],
   ["API URL that is not a URL", { cerbyApiUrl: "acme.cerby.com" }, /^cerbyApiUrl "acme\.cerby\.com" is not a URL/],

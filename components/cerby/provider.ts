@@ -4,6 +4,7 @@ import { PROJECT, parsePreflightSettings, type PreflightSettings } from "../conf
 import {
   arnAccountId,
   checkCerbyApiUrl,
+  checkCerbyApiUrlWorkspace,
   checkAwsAccountId,
   checkCerbyVaultName,
   checkDnsLabel,
@@ -179,7 +180,10 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
       expect("workspace", inputs.workspace, checkDnsLabel);
       if (inputs.apiUrl !== undefined) {
-        expect("apiUrl", inputs.apiUrl, checkCerbyApiUrl);
+        const workspace = inputs.workspace;
+        expect("apiUrl", inputs.apiUrl, (url) =>
+          checkCerbyApiUrl(url) ?? (typeof workspace === "string" ? checkCerbyApiUrlWorkspace(url, workspace) : undefined),
+        );
       }
       expect("name", inputs.name, checkCerbyVaultName);
       if (!isUnknown(inputs.setAsDefault) && typeof inputs.setAsDefault !== "boolean") {
@@ -474,11 +478,15 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       const vault = (await client.listVaults()).find((candidate) => candidate.id === id);
       const log = this.logFor([props]);
       if (!vault) {
-        log.warn(
-          `Cerby vault ${id} no longer exists at ${client.baseUrl}; it is dropped from the stack's state, and the next ` +
-            "`pulumi up` registers the vault again.",
+        // Dropping it from state would forget the pinned URL and let the next run register the key
+        // anew, wherever config then points; an API key that sees no vaults looks exactly the same.
+        throw configError(
+          `Cerby vault ${id}${props.name ? ` ("${props.name}")` : ""} is not in the vault list at ${client.baseUrl}. ` +
+            "It stays in the stack's state: a refresh never drops it. If the API key cannot see it, give the key the " +
+            '"Read vaults" scope of this workspace and run the refresh again. If the vault was deleted in Cerby on purpose, ' +
+            "remove it from the state by hand (`pulumi stack --show-urns` names its URN; `pulumi state unprotect <urn>`, then " +
+            "`pulumi state delete <urn>`); the next `pulumi up` registers the key again.",
         );
-        return { id: "" };
       }
       for (const message of this.drift(props, vault)) {
         log.warn(message);
