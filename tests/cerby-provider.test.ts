@@ -51,12 +51,10 @@ function recordingLog(): Logs {
 }
 
 function configRequest(values: Record<string, string>): pulumi.dynamic.ConfigureRequest {
-  // These tests are about Cerby; the Azure preflight is off here and tested in tests/preflight-provider.test.ts.
-  const all: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "false", ...values };
   return {
     config: {
-      get: (key) => all[key],
-      require: (key) => all[key],
+      get: (key) => values[key],
+      require: (key) => values[key],
     },
   };
 }
@@ -77,6 +75,8 @@ function akvInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs 
     setAsDefault: false,
     onDelete: "retain",
     akv: akvSettings(CLIENT_SECRET),
+    // These tests are about Cerby; the Azure preflight is tested in tests/preflight-provider.test.ts.
+    preflight: { enabled: false, timeoutMs: 60_000 },
     ...overrides,
   };
 }

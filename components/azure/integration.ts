@@ -153,6 +153,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
         scheme: "akv",
         setAsDefault: azure.cerbyVaultSetAsDefault,
         onDelete: azure.cerbyVaultOnDelete,
+        preflight: azure.preflight,
         akv: {
           clientId: application.clientId,
           tenantId: this.tenantId,

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PREFLIGHT_TIMEOUT_MS, NEW_SECRET_REPLICATION_MS, preflightAzureKey, type PreflightOptions } from "../azure/preflight";
-import { PROJECT, cerbyApiBaseUrl, parsePreflightSettings, type PreflightSettings } from "../config";
+import type { CompleteProvider } from "../bundledProvider";
+import { PROJECT, type PreflightSettings } from "../project";
 import {
   arnAccountId,
   checkApiUrl,
@@ -14,7 +15,16 @@ import {
   checkVaultUrl,
 } from "../validation";
 import { CerbyClient, ClientTuning } from "./client";
-import { AkvConfiguration, KmsByoConfiguration, SCHEME_TITLES, VAULT_SCHEMES, VaultChanges, VaultRecord, VaultScheme } from "./contract";
+import {
+  AkvConfiguration,
+  KmsByoConfiguration,
+  SCHEME_TITLES,
+  VAULT_SCHEMES,
+  VaultChanges,
+  VaultRecord,
+  VaultScheme,
+  workspaceApiUrl,
+} from "./contract";
 import { configError, isApiError, redact, redactError, vaultConflictError } from "./errors";
 
 export type OnDelete = "retain" | "disable";
@@ -29,6 +39,8 @@ export interface CerbyVaultInputs {
   onDelete: OnDelete;
   akv?: AkvConfiguration;
   kmsByo?: KmsByoConfiguration;
+  /** Absent in state written before it was an input: the preflight runs with its default bound. */
+  preflight?: PreflightSettings;
 }
 
 /** State kept by Pulumi: the inputs plus what Cerby reports. `name` is Cerby's current name. */
@@ -108,7 +120,7 @@ function effectiveApiUrl(props: Partial<CerbyVaultInputs>): unknown {
   if (isUnknown(props.apiUrl) || isUnknown(props.workspace)) {
     return pulumi.runtime.unknownValue;
   }
-  const url = present(props.apiUrl) ?? (props.workspace ? cerbyApiBaseUrl({ workspace: props.workspace }) : undefined);
+  const url = present(props.apiUrl) ?? (props.workspace ? workspaceApiUrl(props.workspace) : undefined);
   return url?.replace(/\/+$/, "");
 }
 
@@ -127,11 +139,10 @@ function clientSecretOf(props: unknown): string | undefined {
  * provider process: the API key lives only in instance state set there (or read from the
  * environment on first use).
  */
-export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
+export class CerbyVaultProvider implements CompleteProvider {
   private apiKey?: string;
   private apiUrl?: string;
   private configured = false;
-  private preflightSettings: PreflightSettings = { enabled: true, timeoutMs: DEFAULT_PREFLIGHT_TIMEOUT_MS };
 
   constructor(private readonly options: CerbyVaultProviderOptions = {}) {}
 
@@ -175,6 +186,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
         fail("onDelete", 'is "disable", but Cerby cannot disable AWS KMS vaults; use "retain" (the vault stays in Cerby on delete)');
       }
 
+      this.checkPreflight(inputs.preflight, fail);
       if (scheme === "akv") {
         this.checkAkv(inputs.akv, expect, fail);
         if (inputs.kmsByo !== undefined) {
@@ -209,6 +221,19 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     expect("akv.clientSecret", fields.clientSecret, (value) => (value.trim() === "" ? "must be the application's client secret, not empty" : undefined));
     expect("akv.vaultUrl", fields.vaultUrl, checkVaultUrl);
     expect("akv.keyName", fields.keyName, checkKeyName);
+  }
+
+  private checkPreflight(preflight: unknown, fail: (property: string, reason: string) => void): void {
+    if (preflight === undefined || isUnknown(preflight)) {
+      return;
+    }
+    const fields = typeof preflight === "object" && preflight !== null ? (preflight as Record<string, unknown>) : {};
+    if (typeof fields.enabled !== "boolean") {
+      fail("preflight.enabled", "must be true or false (config cerbyPreflight)");
+    }
+    if (typeof fields.timeoutMs !== "number" || !Number.isInteger(fields.timeoutMs) || fields.timeoutMs < 1) {
+      fail("preflight.timeoutMs", "must be a whole number of milliseconds (config cerbyPreflightTimeoutMinutes)");
+    }
   }
 
   private checkKmsByo(
@@ -304,14 +329,15 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   /**
    * Before Cerby is given an Azure key or a new client secret, proves as the service principal
    * that the key wraps and unwraps (components/azure/preflight.ts), waiting out role propagation.
-   * Called after `client`, which has loaded the settings; cerbyPreflight false skips it.
+   * Its settings are the resource's own inputs; cerbyPreflight false skips it.
    */
   private async preflight(inputs: CerbyVaultInputs): Promise<void> {
     if (inputs.scheme !== "akv" || !inputs.akv) {
       return;
     }
     const log = this.logFor([inputs]);
-    if (!this.preflightSettings.enabled) {
+    const settings = inputs.preflight ?? { enabled: true, timeoutMs: DEFAULT_PREFLIGHT_TIMEOUT_MS };
+    if (!settings.enabled) {
       log.info(`Skipped the preflight of Azure key "${inputs.akv.keyName}" (cerbyPreflight is false).`);
       return;
     }
@@ -319,7 +345,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       // The secret may have been created or rotated moments ago, in this same deployment.
       newSecretGraceMs: NEW_SECRET_REPLICATION_MS,
       ...this.options.preflight,
-      timeoutMs: this.preflightSettings.timeoutMs,
+      timeoutMs: settings.timeoutMs,
       log: (message) => log.info(message),
     });
   }
@@ -408,6 +434,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
         onDelete: props.onDelete ?? "retain",
         akv: props.akv,
         kmsByo: props.kmsByo,
+        preflight: props.preflight,
       };
       return { id, props: this.outputs(inputs, vault) };
     });
@@ -511,6 +538,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       onDelete: inputs.onDelete,
       akv: inputs.akv,
       kmsByo: inputs.kmsByo,
+      preflight: inputs.preflight,
       vaultId: vault.id,
       state: vault.state,
       isDefault: vault.isDefault,
@@ -530,7 +558,6 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   private load(get: (key: string) => string | undefined): void {
     this.apiKey = present(get(API_KEY_SETTING)) ?? present(process.env[API_KEY_ENV]);
     this.apiUrl = present(get(API_URL_SETTING)) ?? present(process.env[API_URL_ENV]);
-    this.preflightSettings = parsePreflightSettings({ get: (key) => get(`${PROJECT}:${key}`) });
     this.configured = true;
   }
 
@@ -546,7 +573,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       );
     }
     const baseUrl =
-      present(props.apiUrl) ?? this.apiUrl ?? (props.workspace ? cerbyApiBaseUrl({ workspace: props.workspace }) : undefined);
+      present(props.apiUrl) ?? this.apiUrl ?? (props.workspace ? workspaceApiUrl(props.workspace) : undefined);
     if (baseUrl === undefined) {
       throw configError(
         `No Cerby workspace: the vault has no workspace or apiUrl, and neither ${API_URL_SETTING} nor ${API_URL_ENV} is set.`,
