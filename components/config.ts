@@ -70,6 +70,7 @@ export interface AzureConfig {
   deployerObjectId?: string;
   deployerPrincipalType: DeployerPrincipalType;
   rolePropagationWaitSeconds: number;
+  rolePropagationTimeoutMinutes: number;
   cerbyVaultName: string;
   cerbyVaultSetAsDefault: boolean;
   cerbyVaultOnDelete: CerbyOnDelete;
@@ -255,7 +256,14 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   rolePropagationWaitSeconds: {
     type: "integer",
     default: 60,
-    description: "Seconds to wait after a new role assignment before using it (0–900).",
+    description:
+      "Fixed seconds to wait after the deployer's new role assignment, used only when the readiness probe cannot sign in as the deploying identity (0–900).",
+  },
+  rolePropagationTimeoutMinutes: {
+    type: "integer",
+    default: 15,
+    description:
+      "How long the readiness probe polls the vault as the deploying identity, after its new role assignment, before failing (1–60 minutes).",
   },
   cerbyAzureVaultName: {
     type: "string",
@@ -599,6 +607,7 @@ function readAzure(reader: Reader): AzureConfig {
     deployerObjectId,
     deployerPrincipalType,
     rolePropagationWaitSeconds: reader.integer("rolePropagationWaitSeconds", 0, 900),
+    rolePropagationTimeoutMinutes: reader.integer("rolePropagationTimeoutMinutes", 1, 60),
     cerbyVaultName: reader.string("cerbyAzureVaultName", checkCerbyVaultName),
     cerbyVaultSetAsDefault: reader.boolean("cerbyAzureVaultSetAsDefault"),
     cerbyVaultOnDelete: reader.oneOf("cerbyAzureVaultOnDelete", ["retain", "disable"] as const),

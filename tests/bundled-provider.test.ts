@@ -47,7 +47,7 @@ describe("bundleProvider", () => {
     expect(requiredModules(code)).toEqual(["@azure/identity", "@azure/keyvault-keys", "@pulumi/pulumi", "node:crypto", "node:perf_hooks", "node:timers/promises"]);
     // Texts of components/config.ts: its reader's messages and a config key only it knows.
     expect(code).not.toContain("is not a setting of this project");
-    expect(code).not.toContain("rolePropagationWaitSeconds");
+    expect(code).not.toContain("awsAllowNonStandardRegions");
     expect(code).not.toContain(ROOT);
     expect(code).not.toMatch(/sourceMappingURL/);
   });

@@ -168,7 +168,7 @@ describe("the plan of Pulumi.dev.yaml", () => {
       expect(stdout).toContain(`${resource.type}  ${resource.name}`);
     }
     expect(stdout).toMatch(/\[\d+\] azure-native:keyvault:Key {2}cerby-azure-key {2}\(protect, retainOnDelete\)/);
-    expect(stdout).toMatch(/and, via parent +\[\d+\] PropagationDelay cerby-azure-deployer-propagation/);
+    expect(stdout).toMatch(/and, via parent +\[\d+\] DataPlaneReadiness cerby-azure-deployer-propagation/);
     expect(stdout).toMatch(/properties\.keySize +4096/);
     expect(stdout).toMatch(/\nOutputs\n {2}cerbyApiUrl +https:\/\/acme\.cerby\.com\/api\/v1/);
     expect(stdout).toMatch(/serialized dynamic provider, \d+ bytes/);

@@ -6,7 +6,7 @@ import { CerbyApplication } from "./application";
 import { CerbyKey } from "./key";
 import { CerbyKeyVault } from "./keyVault";
 import { VaultDeleteLock } from "./deleteLock";
-import { PropagationDelay } from "./propagationDelay";
+import { DataPlaneReadiness } from "./dataPlaneReadiness";
 import { KeyVaultRoleAssignment } from "./roleAssignment";
 import type { SignedInIdentity } from "./signedInIdentity";
 
@@ -104,9 +104,15 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       );
       roleAssignments.push(deployerGrant);
       keyDependsOn.push(
-        new PropagationDelay(
+        new DataPlaneReadiness(
           `${name}-deployer-propagation`,
-          { trigger: deployerGrant.roleAssignmentId, seconds: azure.rolePropagationWaitSeconds },
+          {
+            trigger: deployerGrant.roleAssignmentId,
+            vaultUrl: vault.vaultUri,
+            keyName: azure.keyName,
+            timeoutSeconds: azure.rolePropagationTimeoutMinutes * 60,
+            fallbackSeconds: azure.rolePropagationWaitSeconds,
+          },
           { parent: this, dependsOn: [deployerGrant] },
         ),
       );
