@@ -201,6 +201,13 @@ describe("the AWS program with default config", () => {
 });
 
 describe("the AWS program with chosen options", () => {
+  test("cerbyRegistration and its wait reach the Cerby vault; auto and no wait by default", async () => {
+    const { resources } = await runAws({ cerbyRegistration: "guided", cerbyRegistrationWaitMinutes: 30 });
+    expect(inputs(single(resources, T.vault))).toMatchObject({ registration: "guided", registrationWaitMinutes: 30 });
+    const defaults = await runAws();
+    expect(inputs(single(defaults.resources, T.vault))).toMatchObject({ registration: "auto", registrationWaitMinutes: 0 });
+  });
+
   test("acknowledged non-standard Regions reach the providers, and the keys land there", async () => {
     const { resources, aws, outputs } = await runAws({ awsPrimaryRegion: "eu-west-1", awsReplicaRegion: "eu-central-1", awsAllowNonStandardRegions: true });
     expect([inputs(provider(resources, "primary")).region, inputs(provider(resources, "replica")).region]).toEqual(["eu-west-1", "eu-central-1"]);

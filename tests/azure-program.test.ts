@@ -1,4 +1,5 @@
 import { KEY_VAULT_ROLES } from "../components/config";
+import { exportsClientSecret } from "../components/stack";
 import { isSecretValue, redactSecrets, type RecordedResource } from "../tools/mock-runtime";
 import { APP_CLIENT_ID, CLIENT_SECRET, SERVICE_PRINCIPAL_OBJECT_ID, SIGNED_IN, azureCloud } from "./support/azure-cloud";
 import { runProgram, single } from "./support/program";
@@ -128,6 +129,7 @@ describe("the Azure program with default config", () => {
   test("the Cerby vault gets the five values, scheme akv and the configured name and default flag", () => {
     const cerbyVault = inputs(single(resources, T.cerbyVault));
     expect(cerbyVault).toMatchObject({ workspace: "acme", name: "Azure Key Vault", scheme: "akv", setAsDefault: false, onDelete: "retain" });
+    expect(cerbyVault).toMatchObject({ registration: "auto", registrationWaitMinutes: 0 });
     expect(cerbyVault.akv).toEqual({
       clientId: APP_CLIENT_ID,
       tenantId: SIGNED_IN.tenantId,
@@ -191,6 +193,18 @@ describe("the Azure program with default config", () => {
 });
 
 describe("the Azure program with chosen options", () => {
+  test("cerbyRegistration guided and its wait reach the Cerby vault, and the client secret stays a secret stack output", async () => {
+    const { resources, outputs } = await runProgram({ cerbyRegistration: "guided", cerbyRegistrationWaitMinutes: 20 });
+    expect(inputs(single(resources, T.cerbyVault))).toMatchObject({ registration: "guided", registrationWaitMinutes: 20 });
+    expect(outputs.clientSecret).toEqual({ kind: "secret", value: CLIENT_SECRET });
+  });
+
+  test("guided registration exports the client secret whatever the stack asks; other modes as asked", () => {
+    expect(exportsClientSecret({ registration: "guided" }, false)).toBe(true);
+    expect(exportsClientSecret({ registration: "auto" }, false)).toBe(false);
+    expect(exportsClientSecret({ registration: "api" }, true)).toBe(true);
+  });
+
   test.each([
     ["crypto-user", KEY_VAULT_ROLES["crypto-user"].id],
     ["crypto-officer", KEY_VAULT_ROLES["crypto-officer"].id],

@@ -115,10 +115,12 @@ describe("BundledProvider", () => {
     expect(created.outs).toMatchObject({ call: "create", args: [{ a: 1 }], instance: "1st", host: "string" });
   });
 
-  test("the SDK serializes the Cerby provider in at most 40,000 bytes (116,860 with the home-made bundler) and at most 16 small functions", async () => {
+  // 116,860 bytes with the home-made bundler; 39,281 with esbuild before guided registration
+  // (components/cerby/registration.ts) added 5.8 KB of bundle; about 46,400 since.
+  test("the SDK serializes the Cerby provider in at most 48,000 bytes and at most 16 small functions", async () => {
     const provider = new BundledProvider(cerbyBundle());
     const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(40_000);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(48_000);
     expect((text.match(/^function __/gm) ?? []).length).toBeLessThanOrEqual(16);
     expect(text).not.toContain(ROOT);
   });

@@ -275,6 +275,15 @@ describe("--all", () => {
     expect(beta.outputs.awsAccountId).toBe("123456789012");
   });
 
+  test("shows the registration mode of each Cerby vault, in the table too", async () => {
+    const [alpha, beta] = await planJson<Plan[]>("--all", "--dir", path.join(FIXTURES, "plan-stacks"));
+    const modes = (plan: Plan) => plan.resources.filter((resource) => resource.type === T.cerbyVault).map((resource) => resource.inputs.registration);
+    expect(modes(alpha)).toEqual(["auto"]);
+    expect(modes(beta)).toEqual(["guided", "guided"]);
+    const { stdout } = await plan("--all", "--dir", path.join(FIXTURES, "plan-stacks"));
+    expect(count(stdout, "registration             guided")).toBe(2);
+  });
+
   test("a stack with invalid config fails alone: the others are still planned, the exit code is 1", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-all-"));
     try {

@@ -99,6 +99,8 @@ export class AwsKmsIntegration extends pulumi.ComponentResource {
       {
         workspace: args.cerby.workspace,
         apiUrl: args.cerby.apiUrl,
+        registration: args.cerby.registration,
+        registrationWaitMinutes: args.cerby.registrationWaitMinutes,
         name: config.cerbyVaultName,
         scheme: "kms_byo",
         setAsDefault: config.cerbyVaultSetAsDefault,

@@ -155,6 +155,8 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       {
         workspace: args.cerby.workspace,
         apiUrl: args.cerby.apiUrl,
+        registration: args.cerby.registration,
+        registrationWaitMinutes: args.cerby.registrationWaitMinutes,
         name: azure.cerbyVaultName,
         scheme: "akv",
         setAsDefault: azure.cerbyVaultSetAsDefault,
