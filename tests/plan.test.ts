@@ -81,16 +81,16 @@ describe("the plan of Pulumi.dev.yaml", () => {
       [T.vault]: 1,
       [T.lock]: 1,
       [T.roleAssignment]: 2,
-      [T.delay]: 1,
+      [T.readiness]: 1,
       [T.key]: 1,
       [T.cerbyVault]: 1,
     });
     expect(dev.resources.filter((item) => !item.custom).map((item) => item.type)).toContain("cerby:azure:KeyVaultIntegration");
   });
 
-  test("the key waits for the vault and, through its parent, for the deployer's grant and its propagation delay", () => {
+  test("the key waits for the vault and, through its parent, for the deployer's grant and its readiness probe", () => {
     const key = one(dev.resources, T.key);
-    const delay = one(dev.resources, T.delay);
+    const delay = one(dev.resources, T.readiness);
     const deployerGrant = one(dev.resources, T.roleAssignment, "-deployer");
     expect(waitsFor(key)).toEqual(expect.arrayContaining([resourceRef(one(dev.resources, T.vault)), resourceRef(delay)]));
     expect(delay.dependsOn).toContain(resourceRef(deployerGrant));
