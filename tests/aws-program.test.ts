@@ -11,6 +11,7 @@ const T = {
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   vault: "pulumi-nodejs:dynamic/cerby:Vault",
+  keyContinuity: "pulumi-nodejs:dynamic/cerby:KeyContinuity",
   integration: "cerby:aws:KmsIntegration",
 };
 
@@ -24,6 +25,7 @@ const AWS_OUTPUTS = [
   "awsAccountId",
   "awsCerbyVaultId",
   "awsCerbyVaultSetAsDefault",
+  "cerbyPrincipalArn",
   "cerbyRoleArn",
   "cerbyWorkspaceId",
   "kmsKeyArn",
@@ -58,7 +60,7 @@ describe("the AWS program with default config", () => {
 
   test("declares exactly the expected cloud resources and no Azure ones", () => {
     const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
-    expect(custom).toEqual([T.alias, T.alias, T.role, T.rolePolicy, T.key, T.replica, T.vault, T.provider, T.provider].sort());
+    expect(custom).toEqual([T.alias, T.alias, T.role, T.rolePolicy, T.key, T.replica, T.vault, T.provider, T.provider, T.keyContinuity].sort());
     const components = resources.filter((resource) => !resource.custom).map((resource) => resource.type).sort();
     expect(components).toEqual(["cerby:aws:AccessRole", "cerby:aws:KmsIntegration", "cerby:aws:KmsKey", "cerby:aws:KmsReplicaKey"]);
   });
@@ -246,9 +248,11 @@ describe("the AWS program with chosen options", () => {
     expect(role.name).toBe("acme-cerby");
     expect(resources.filter((resource) => resource.type === T.alias).map((alias) => inputs(alias).name)).toEqual(["alias/acme/cerby", "alias/acme/cerby"]);
     expect([inputs(single(resources, T.key)).deletionWindowInDays, inputs(single(resources, T.replica)).deletionWindowInDays]).toEqual([7, 7]);
-    for (const type of [T.key, T.replica, T.role]) {
-      expect({ type, tags: inputs(single(resources, type)).tags }).toEqual({ type, tags: { costCenter: "1234" } });
+    // The keys also carry the marker tag the deployer policy scopes key management by.
+    for (const type of [T.key, T.replica]) {
+      expect({ type, tags: inputs(single(resources, type)).tags }).toEqual({ type, tags: { costCenter: "1234", "cerby-external-keys": "cerby-key" } });
     }
+    expect(inputs(single(resources, T.role)).tags).toEqual({ costCenter: "1234" });
     expect(inputs(single(resources, T.vault))).toMatchObject({
       name: "Acme AWS",
       setAsDefault: true,

@@ -136,7 +136,7 @@ test("the Azure preflight runs from a bundle, with the Azure SDKs required from 
     name: "cerby-external-key",
     kty: "RSA",
     privateKey: await makeKeyPair({ rsaBits: 4096 }),
-    keyOps: ["wrapKey", "unwrapKey"],
+    keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
     enabled: true,
   });
   try {

@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { KEY_VAULT_ROLES, type AzureConfig, type CerbyConfig } from "../config";
+import type { AzureConfig, CerbyConfig } from "../config";
 import { CerbyVault } from "../cerby/vault";
 import { CerbyApplication } from "./application";
+import { KeyContinuityGuard } from "../keyContinuity";
 import { CerbyKey } from "./key";
 import { CerbyKeyVault } from "./keyVault";
 import { VaultDeleteLock } from "./deleteLock";
 import { DataPlaneReadiness } from "./dataPlaneReadiness";
 import { KeyVaultRoleAssignment } from "./roleAssignment";
+import { KeyVaultCustomRole, builtInRole, type CustomKeyVaultRole } from "./roleDefinition";
 import type { SignedInIdentity } from "./signedInIdentity";
 
 export interface AzureKeyVaultIntegrationArgs {
@@ -30,6 +32,8 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
   readonly clientId: pulumi.Output<string>;
   readonly clientSecret: pulumi.Output<string>;
   readonly clientSecretExpiresAt: pulumi.Output<string>;
+  /** Key ID of the current client secret, to revoke the previous one by after a rotation. */
+  readonly clientSecretKeyId: pulumi.Output<string>;
   readonly servicePrincipalObjectId: pulumi.Output<string>;
   readonly resourceGroupName: pulumi.Output<string>;
   readonly keyVaultId: pulumi.Output<string>;
@@ -87,14 +91,22 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const customRole = (role: CustomKeyVaultRole, vaultId: pulumi.Input<string>) =>
+      new KeyVaultCustomRole(
+        `${name}-${role}-role`,
+        { role, subscriptionId: this.subscriptionId, resourceGroupName: this.resourceGroupName, vaultId, vaultName: vault.vaultName },
+        { parent: this },
+      );
+
     const keyDependsOn: pulumi.Resource[] = [];
     const roleAssignments: pulumi.Resource[] = [];
     if (azure.grantDeployerAccess) {
+      const deployerRole = azure.deployerRole === "custom" ? customRole("deployer", vault.vaultId) : builtInRole("crypto-officer");
       const deployerGrant = new KeyVaultRoleAssignment(
         `${name}-deployer`,
         {
           subscriptionId: this.subscriptionId,
-          roleDefinitionGuid: KEY_VAULT_ROLES["crypto-officer"].id,
+          roleDefinitionGuid: deployerRole.guid,
           principalId: signedIn.objectId,
           principalType: signedIn.principalType,
           scope: vault.vaultId,
@@ -130,23 +142,33 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       { parent: this, dependsOn: keyDependsOn },
     );
 
-    const role = KEY_VAULT_ROLES[azure.servicePrincipalRole];
+    // What points at the key or vault below takes its ID from the guard: a state that lost a
+    // soft-deleted key or vault stops there, before Cerby's access, the lock or the Cerby vault move.
+    const guard = new KeyContinuityGuard(
+      `${name}-key-continuity`,
+      { cloud: "azure", identity: { vaultId: vault.vaultId, keyResourceId: key.keyResourceId, keyUri: key.keyUri } },
+      { parent: this },
+    );
+    const vaultId = guard.pinned("vaultId");
+    const keyUri = guard.pinned("keyUri");
+
+    const role = azure.servicePrincipalRole === "minimal" ? customRole("minimal", vaultId) : builtInRole(azure.servicePrincipalRole);
     const servicePrincipalRole = new KeyVaultRoleAssignment(
       `${name}-cerby`,
       {
         subscriptionId: this.subscriptionId,
-        roleDefinitionGuid: role.id,
+        roleDefinitionGuid: role.guid,
         principalId: application.servicePrincipalObjectId,
         principalType: "ServicePrincipal",
-        scope: azure.roleScope === "key" ? key.keyResourceId : vault.vaultId,
-        description: `${role.displayName} for Cerby's service principal (cerby-external-keys).`,
+        scope: azure.roleScope === "key" ? guard.pinned("keyResourceId") : vaultId,
+        description: pulumi.interpolate`${role.displayName} for Cerby's service principal (cerby-external-keys).`,
       },
       { parent: this },
     );
 
     roleAssignments.push(servicePrincipalRole);
     if (azure.deleteLock) {
-      new VaultDeleteLock(`${name}-kv-lock`, { vaultId: vault.vaultId }, { parent: this, dependsOn: [...roleAssignments, key] });
+      new VaultDeleteLock(`${name}-kv-lock`, { vaultId }, { parent: this, dependsOn: [...roleAssignments, key] });
     }
 
     // Cerby is called only once its service principal can use the key.
@@ -166,23 +188,25 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
           clientId: application.clientId,
           tenantId: this.tenantId,
           clientSecret: application.clientSecret,
-          vaultUrl: vault.vaultUri,
-          keyName: key.keyName,
+          // Named by the pinned IDs; the guard passes them on once it has accepted those.
+          vaultUrl: guard.gate(vault.vaultUri),
+          keyName: guard.gate(key.keyName),
         },
       },
-      { parent: this, dependsOn: [servicePrincipalRole, key] },
+      { parent: this, dependsOn: [servicePrincipalRole, key, guard] },
     );
 
     this.clientId = application.clientId;
     this.clientSecret = application.clientSecret;
     this.clientSecretExpiresAt = application.clientSecretExpiresAt;
+    this.clientSecretKeyId = application.clientSecretKeyId;
     this.servicePrincipalObjectId = application.servicePrincipalObjectId;
-    this.keyVaultId = vault.vaultId;
+    this.keyVaultId = vaultId;
     this.keyVaultName = vault.vaultName;
     this.keyVaultUri = vault.vaultUri;
     this.keyName = key.keyName;
-    this.keyResourceId = key.keyResourceId;
-    this.keyId = key.keyUri;
+    this.keyResourceId = guard.pinned("keyResourceId");
+    this.keyId = keyUri;
     this.keyVersionedId = key.keyUriWithVersion;
     this.roleAssignmentId = servicePrincipalRole.roleAssignmentId;
     this.cerbyVaultId = cerbyVault.vaultId;
@@ -192,6 +216,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       clientId: this.clientId,
       clientSecret: this.clientSecret,
       clientSecretExpiresAt: this.clientSecretExpiresAt,
+      clientSecretKeyId: this.clientSecretKeyId,
       servicePrincipalObjectId: this.servicePrincipalObjectId,
       resourceGroupName: this.resourceGroupName,
       keyVaultId: this.keyVaultId,

@@ -5,11 +5,6 @@
  * Cerby's real contract differs, this is the one file to change.
  */
 
-/** Documented: a workspace's API base URL; `workspace` is its subdomain ("acme"). */
-export function workspaceApiUrl(workspace: string): string {
-  return `https://${workspace}.cerby.com/api/v1`;
-}
-
 /** Documented: the key travels in this header. */
 export const API_KEY_HEADER = "X-API-Key";
 

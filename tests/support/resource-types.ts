@@ -5,10 +5,12 @@ export const AZURE_TYPES = {
   key: "azure-native:keyvault:Key",
   lock: "azure-native:authorization:ManagementLockByScope",
   roleAssignment: "azure-native:authorization:RoleAssignment",
+  roleDefinition: "azure-native:authorization:RoleDefinition",
   application: "azuread:index/application:Application",
   servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
   password: "azuread:index/applicationPassword:ApplicationPassword",
   randomName: "random:index/randomString:RandomString",
   readiness: "pulumi-nodejs:dynamic/azure:DataPlaneReadiness",
   cerbyVault: "pulumi-nodejs:dynamic/cerby:Vault",
+  keyContinuity: "pulumi-nodejs:dynamic/cerby:KeyContinuity",
 } as const;
