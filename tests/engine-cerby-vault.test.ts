@@ -142,7 +142,7 @@ test("the preflight runs in the host against the fake Entra ID and Key Vault bef
     name: "cerby-external-key",
     kty: "RSA",
     privateKey: await makeKeyPair({ rsaBits: 4096 }),
-    keyOps: ["wrapKey", "unwrapKey"],
+    keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
     enabled: true,
   });
   azure.forbidWrap = 1;
