@@ -16,6 +16,9 @@ import {
   checkKeyName,
   checkKeyVaultName,
   checkKmsAliasName,
+  checkLogAnalyticsWorkspaceId,
+  checkAlertEmail,
+  checkWebhookUrl,
   maskUrlCredentials,
   normalizeCerbyApiUrl,
   workspaceApiUrl,
@@ -120,8 +123,27 @@ export interface AwsConfig {
   tags: Record<string, string>;
 }
 
+/** The audit trail and the tamper alerts, for whichever integrations are enabled. */
+export interface AlertsConfig {
+  /** Azure: the vault's diagnostic setting (AuditEvent logs and AllMetrics) to Log Analytics. */
+  auditLogs: boolean;
+  /** An existing Log Analytics workspace (ARM ID); undefined means the stack creates one. */
+  logAnalyticsWorkspaceId?: string;
+  /** Retention of the workspace the stack creates. */
+  logRetentionDays: number;
+  /** Azure activity-log (and, with auditLogs, log search) alerts; AWS EventBridge rules to SNS. */
+  tamperAlerts: boolean;
+  /** Azure: Key Vault's Event Grid events for the key (near expiry, expired, new version). */
+  keyEvents: boolean;
+  /** Who is told: the action group's and the SNS topics' email receivers. */
+  emails: string[];
+  /** A webhook receiver of the Azure action group; a secret, since such URLs carry tokens. */
+  webhookUrl?: pulumi.Output<string>;
+}
+
 export interface StackConfig {
   cerby: CerbyConfig;
+  alerts: AlertsConfig;
   /** Undefined when `azureEnabled` is false. */
   azure?: AzureConfig;
   /** Undefined when `awsEnabled` is false. */
@@ -135,7 +157,7 @@ export interface ConfigKeySpec {
   type: ConfigType;
   description: string;
   default?: string | number | boolean | string[] | Record<string, string>;
-  /** No default: every stack must set it. */
+  /** No default: every stack must set it. False marks a secret that may be left unset. */
   required?: boolean;
   secret?: boolean;
 }
@@ -376,6 +398,44 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     description: "What pulumi destroy does to the Cerby vault: retain (leave it), the only choice, since Cerby cannot disable AWS KMS vaults.",
   },
   tags: { type: "object", default: {}, description: "Tags for every Azure and AWS resource that takes them (a map of strings)." },
+  auditLogs: {
+    type: "boolean",
+    default: false,
+    description:
+      "Azure: send the Key Vault's AuditEvent logs and AllMetrics to Log Analytics (a diagnostic setting). Costs Log Analytics ingestion and retention.",
+  },
+  auditLogAnalyticsWorkspaceId: {
+    type: "string",
+    default: "",
+    description: "ARM ID of an existing Log Analytics workspace for auditLogs. Unset: the stack creates one in the vault's resource group.",
+  },
+  auditLogRetentionDays: {
+    type: "integer",
+    default: 90,
+    description: "Days the Log Analytics workspace the stack creates keeps the audit logs (30–730; beyond 31 days is billed).",
+  },
+  tamperAlerts: {
+    type: "boolean",
+    default: false,
+    description:
+      "Alert alertEmails when the key, its vault, lock, role assignments or IAM role are deleted or changed: Azure activity-log alerts, AWS EventBridge rules to SNS.",
+  },
+  keyEvents: {
+    type: "boolean",
+    default: false,
+    description: "Azure: alert alertEmails on the key's Event Grid events KeyNearExpiry, KeyExpired and KeyNewVersionCreated.",
+  },
+  alertEmails: {
+    type: "array",
+    default: [],
+    description: "Email addresses told by tamperAlerts and keyEvents (the Azure action group and the AWS SNS topics).",
+  },
+  alertWebhookUrl: {
+    type: "string",
+    secret: true,
+    required: false,
+    description: "An https webhook the Azure action group also calls. A secret: such URLs carry tokens. Set it with pulumi config set --secret.",
+  },
 };
 
 /** A stack config problem: the key, and a sentence naming the bad value and what is allowed. */
@@ -413,6 +473,8 @@ export interface ConfigSource {
   get(key: string): string | undefined;
   /** Every key set for this project, when the source can list them; used to catch typos. */
   keys?(): string[];
+  /** A secret key's value, where `get` hides secrets; the program wraps it with pulumi.secret at once. */
+  secret?(key: string): string | undefined;
 }
 
 /** Reads this project's keys from the running Pulumi program. */
@@ -421,6 +483,8 @@ export function pulumiConfigSource(): ConfigSource {
   const prefix = `${PROJECT}:`;
   return {
     get: (key) => (CONFIG_KEYS[key]?.secret ? undefined : config.get(key)),
+    // The runtime's own accessor: Config.get would warn that the value is a secret.
+    secret: (key) => pulumi.runtime.getConfig(`${prefix}${key}`),
     keys: () =>
       Object.keys(pulumi.runtime.allConfig())
         .filter((key) => key.startsWith(prefix))
@@ -450,6 +514,23 @@ class Reader {
   private raw(key: string): string | undefined {
     const value = this.source.get(key);
     return value === undefined || value === "" ? undefined : value;
+  }
+
+  /**
+   * A secret value, wrapped at once so that it never sits in the config as plain text. A problem
+   * names the key and the rule, never the value.
+   */
+  secret(key: string, check: (value: string) => string | undefined): pulumi.Output<string> | undefined {
+    const value = this.source.secret?.(key) ?? this.source.get(key);
+    if (value === undefined || value === "") {
+      return undefined;
+    }
+    const problem = check(value);
+    if (problem) {
+      this.fail(key, `(a secret, not shown) ${problem}.`);
+      return undefined;
+    }
+    return pulumi.secret(value);
   }
 
   optionalString(key: string, check?: (value: string) => string | undefined): string | undefined {
@@ -734,6 +815,34 @@ function readAws(reader: Reader): AwsConfig {
   };
 }
 
+function readAlerts(reader: Reader, azureEnabled: boolean, awsEnabled: boolean): AlertsConfig {
+  const alerts: AlertsConfig = {
+    auditLogs: reader.boolean("auditLogs"),
+    logAnalyticsWorkspaceId: reader.optionalString("auditLogAnalyticsWorkspaceId", checkLogAnalyticsWorkspaceId),
+    logRetentionDays: reader.integer("auditLogRetentionDays", 30, 730),
+    tamperAlerts: reader.boolean("tamperAlerts"),
+    keyEvents: reader.boolean("keyEvents"),
+    emails: reader.stringArray("alertEmails", checkAlertEmail),
+    webhookUrl: reader.secret("alertWebhookUrl", checkWebhookUrl),
+  };
+  for (const key of ["auditLogs", "keyEvents"] as const) {
+    if (alerts[key] && !azureEnabled) {
+      reader.fail(key, "is true but azureEnabled is false: it watches the Azure Key Vault only. Set it to false, or enable Azure.");
+    }
+  }
+  // The webhook is an Azure action group receiver; the AWS topics have email subscriptions only.
+  const azureSilent = azureEnabled && (alerts.tamperAlerts || alerts.keyEvents) && alerts.webhookUrl === undefined;
+  const awsSilent = awsEnabled && alerts.tamperAlerts;
+  if (alerts.emails.length === 0 && (azureSilent || awsSilent)) {
+    reader.fail(
+      "alertEmails",
+      `is empty, so ${awsSilent ? "the AWS tamper alerts" : "tamperAlerts and keyEvents"} would tell no one; ` +
+        "list who is told, e.g. `pulumi config set --path 'alertEmails[0]' security@example.com`.",
+    );
+  }
+  return alerts;
+}
+
 function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
   const known = Object.keys(CONFIG_KEYS);
   for (const key of source.keys?.() ?? []) {
@@ -763,6 +872,7 @@ export function parseConfig(source: ConfigSource): StackConfig {
   }
   const azure = azureEnabled ? readAzure(reader) : undefined;
   const aws = awsEnabled ? readAws(reader) : undefined;
+  const alerts = readAlerts(reader, azureEnabled, awsEnabled);
   if (azure?.cerbyVaultSetAsDefault && aws?.cerbyVaultSetAsDefault) {
     reader.fail(
       "cerbyAwsVaultSetAsDefault",
@@ -772,7 +882,7 @@ export function parseConfig(source: ConfigSource): StackConfig {
   if (reader.problems.length > 0) {
     throw invalidConfigError(reader.problems);
   }
-  return { cerby, azure, aws };
+  return { cerby, alerts, azure, aws };
 }
 
 /** The Cerby API base URL of the stack, normalized (https://acme.cerby.com → https://acme.cerby.com/api/v1). */

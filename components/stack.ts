@@ -3,6 +3,7 @@ import { cerbyApiBaseUrl, type CerbyConfig, type StackConfig } from "./config";
 import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
+import { addAwsTamperAlerts, addAzureMonitoring } from "./alerts";
 
 /**
  * Whether the stack exports the client secret (always as a secret). Guided registration always
@@ -44,6 +45,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
     if (exportsClientSecret(config.cerby, config.azure.exportClientSecret)) {
       outputs.clientSecret = pulumi.secret(azure.clientSecret);
     }
+    Object.assign(outputs, addAzureMonitoring(azure, config.azure, config.alerts));
   }
 
   if (config.aws) {
@@ -63,6 +65,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       awsCerbyVaultId: aws.cerbyVaultId,
       awsCerbyVaultSetAsDefault: config.aws.cerbyVaultSetAsDefault,
     });
+    Object.assign(outputs, addAwsTamperAlerts(aws, config.aws, config.alerts));
   }
 
   return outputs;

@@ -220,3 +220,33 @@ export function checkCerbyVaultName(value: string): string | undefined {
 export function arnAccountId(value: string): string | undefined {
   return /^arn:aws(?:-[a-z]+)*:(?:iam|kms):[a-z0-9-]*:(\d{12}):/.exec(value)?.[1];
 }
+
+/** The ARM ID of a Log Analytics workspace. */
+export function checkLogAnalyticsWorkspaceId(value: string): string | undefined {
+  return /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[-\w.()]{1,90}\/providers\/Microsoft\.OperationalInsights\/workspaces\/[A-Za-z0-9][A-Za-z0-9-]{2,61}[A-Za-z0-9]$/i.test(
+    value,
+  )
+    ? undefined
+    : "must be the ARM ID of a Log Analytics workspace: /subscriptions/<GUID>/resourceGroups/<group>/providers/Microsoft.OperationalInsights/workspaces/<name>";
+}
+
+/** An email address an alert can go to: one @, a dotted domain, no spaces. */
+export function checkAlertEmail(value: string): string | undefined {
+  return /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/.test(value) && value.length <= 254
+    ? undefined
+    : "must be one email address such as security@example.com";
+}
+
+/**
+ * An alert webhook: https only, since the URL usually carries a token. A value that is not a URL
+ * at all is left to Azure to reject, because the offline plan only ever sees a placeholder for it.
+ */
+export function checkWebhookUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  return url.protocol === "https:" ? undefined : "must be an https:// URL: a webhook URL usually carries a token, which plain http would expose";
+}

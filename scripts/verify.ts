@@ -3,18 +3,24 @@
  * stack outputs (`pulumi stack output --json --show-secrets`) and the Cerby API key in
  * CERBY_API_KEY. Azure: the preflight again, as the service principal, and the client secret's
  * remaining life. AWS: the KMS key and its replica, and the role's trust in Cerby. Cerby: each
- * registered vault exists, is enabled, has the right scheme and default flag. One line per check;
+ * registered vault exists, is enabled, has the right scheme and default flag. When the outputs show
+ * them, the audit trail and tamper alerts too (scripts/verify-alerts.ts). One line per check;
  * exit 0 only when nothing failed; no secret is ever printed.
  */
 import { readFile } from "node:fs/promises";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
+import { DefaultAzureCredential } from "@azure/identity";
 import { isPreflightError, preflightAzureKey, type AzureCheck, type PreflightOptions } from "../components/azure/preflight";
 import { CerbyClient, type ClientTuning } from "../components/cerby/client";
 import type { VaultRecord, VaultScheme } from "../components/cerby/contract";
 import { redact } from "../components/cerby/errors";
 import { checkCerbyApiUrl, maskUrlCredentials } from "../components/validation";
 import { trustProblems } from "./role-trust";
+import { armReader, awsAlertChecks, azureAlertChecks, type AlertCheckEnvironment } from "./verify-alerts";
 
 export type CheckStatus = "pass" | "warn" | "fail";
 
@@ -35,6 +41,8 @@ export interface VerifyEnvironment {
   kms: (region: string) => KMSClient;
   iam: (region: string) => IAMClient;
   cerby?: ClientTuning;
+  /** Azure Resource Manager (as the identity running verify), EventBridge and CloudTrail, for the audit and alert checks. */
+  alerts: AlertCheckEnvironment;
 }
 
 type Outputs = Record<string, unknown>;
@@ -56,7 +64,11 @@ const AZURE_MARKERS = [...AZURE_OUTPUTS, "keyId"];
 const AWS_MARKERS = [...AWS_OUTPUTS, "kmsKeyId", "awsAccountId"];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const SECRET_WARN_DAYS = 30;
+/**
+ * The client secret check fails this many days before the end date, so that a scheduled run of
+ * verify (the README's "Audit and alerts") alerts while there is time to rotate.
+ */
+export const SECRET_FAIL_DAYS = 30;
 const MASKED = "[secret]";
 const ROTATE = "rotate it: set a new clientSecretStartDate and run pulumi up, which also gives Cerby the new secret";
 
@@ -97,8 +109,8 @@ function secretExpiry(value: string, now: Date): CheckLine {
   if (expires.getTime() <= now.getTime()) {
     return fail(check, `the client secret expired on ${day}; Cerby can no longer reach the key: ${ROTATE}`);
   }
-  if (days < SECRET_WARN_DAYS) {
-    return warn(check, `the client secret expires in ${days} day${days === 1 ? "" : "s"}, on ${day}: ${ROTATE}`);
+  if (days < SECRET_FAIL_DAYS) {
+    return fail(check, `the client secret expires in ${days} day${days === 1 ? "" : "s"}, on ${day} (less than ${SECRET_FAIL_DAYS}): ${ROTATE}`);
   }
   return pass(check, `the client secret expires in ${days} days, on ${day}`);
 }
@@ -318,6 +330,8 @@ export async function verify(outputs: unknown, env: VerifyEnvironment): Promise<
     azure ? azureChecks(record, env) : [],
     aws ? awsChecks(record, env) : [],
     cerbyChecks(record, env, azure, aws),
+    azure ? azureAlertChecks(record, env.alerts) : [],
+    aws ? awsAlertChecks(record, env.alerts) : [],
   ]);
   const secrets = [text(record, "clientSecret"), env.cerbyApiKey];
   // A last guard: no reason, whatever an SDK or a service put in it, carries a secret out.
@@ -421,6 +435,11 @@ export async function main(argv: string[], io: VerifyIo, overrides: Partial<Veri
     cerbyApiUrl: io.env.CERBY_API_URL,
     kms: (region) => new KMSClient({ region }),
     iam: (region) => new IAMClient({ region }),
+    alerts: {
+      arm: armReader(new DefaultAzureCredential(), createDefaultHttpClient()),
+      events: (region) => new EventBridgeClient({ region }),
+      cloudtrail: (region) => new CloudTrailClient({ region }),
+    },
     ...overrides,
     azure: {
       timeoutMs: args.azureTimeoutSeconds * 1000,

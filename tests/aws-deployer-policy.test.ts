@@ -105,7 +105,14 @@ describe("the AWS policies the README gives the deployer and the verifier", () =
       "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:UpdateAssumeRolePolicy",
     ];
     expect(calls.filter((action) => !granted.has(action))).toEqual([]);
-    expect(statements("docs/aws-verify-policy.json").flatMap(actionsOf).sort()).toEqual(["iam:GetRole", "kms:DescribeKey"]);
+    expect(statements("docs/aws-verify-policy.json").flatMap(actionsOf).sort()).toEqual([
+      "cloudtrail:DescribeTrails",
+      "cloudtrail:GetEventSelectors",
+      "cloudtrail:GetTrailStatus",
+      "events:DescribeRule",
+      "iam:GetRole",
+      "kms:DescribeKey",
+    ]);
   });
 
   test("the program tags both keys with the marker the policies scope by", async () => {

@@ -12,9 +12,12 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { cerbyTrustPolicy } from "../components/aws/role";
 import { CERBY_AWS_PRINCIPAL_ARN } from "../components/config";
 import { main, type CheckLine, type VerifyEnvironment } from "../scripts/verify";
+import { armReader } from "../scripts/verify-alerts";
 import { CerbyEmulator, type StoredVault } from "./support/cerby-emulator";
 import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
 import { FakeAws, multiRegionKeys } from "./support/fake-aws";
@@ -97,6 +100,11 @@ function environment(): Partial<VerifyEnvironment> {
     kms: (region) => new KMSClient({ region, ...awsOptions }),
     iam: (region) => new IAMClient({ region, ...awsOptions }),
     cerby: { maxAttempts: 1 },
+    alerts: {
+      arm: armReader({ getToken: async () => ({ token: "fake-arm-token", expiresOnTimestamp: Date.now() + 3_600_000 }) }, azure.httpClient()),
+      events: (region) => new EventBridgeClient({ region, ...awsOptions }),
+      cloudtrail: (region) => new CloudTrailClient({ region, ...awsOptions }),
+    },
   };
 }
 
@@ -170,6 +178,21 @@ describe("npm run verify", () => {
     expect(azure.vaultCalls("decrypt")).toHaveLength(1);
   });
 
+  test("with audit logs and tamper alerts in the outputs, verify also checks the diagnostic setting, the rules and CloudTrail", async () => {
+    const vaultId = "/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-cerby-fake";
+    const workspaceId = "/subscriptions/22222222-2222-4222-8222-222222222222/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/logs";
+    azure.armResources.set(`${vaultId}/providers/Microsoft.Insights/diagnosticSettings/cerby-external-keys-audit`, {
+      properties: { workspaceId, logs: [{ category: "AuditEvent", enabled: true }] },
+    });
+    const ruleArn = `arn:aws:events:us-east-2:${ACCOUNT}:rule/cerby-kms`;
+    aws.rules.set(ruleArn, { State: "ENABLED" });
+    const result = await run({ ...outputs, keyVaultId: vaultId, logAnalyticsWorkspaceId: workspaceId, tamperAlertRuleArns: { "us-east-2": [ruleArn] } });
+    expect(result.lines.get("azure.audit-logs")?.status).toBe("pass");
+    expect(result.lines.get("aws.tamper-alerts")?.status).toBe("pass");
+    expect(result.lines.get("aws.cloudtrail")).toMatchObject({ status: "warn", reason: expect.stringMatching(/^no logging CloudTrail trail .* in us-east-2/) });
+    expect(result.status).toBe(0);
+  });
+
   test("vaults registered by hand (guided registration) pass with a key that has the read scope alone, and verify only reads", async () => {
     const handMade = await CerbyEmulator.start({ keys: { [API_KEY]: { role: "member", scopes: ["vaults:read"] } }, writeEndpoints: 404 });
     try {
@@ -199,10 +222,16 @@ describe("npm run verify", () => {
     expect(lines.at(-1)).toBe("15 passed, 0 warned, 0 failed");
   });
 
-  test("a client secret close to its end date warns; an expired one fails", async () => {
-    const soon = await run({ ...outputs, clientSecretExpiresAt: "2026-06-11T00:00:00Z" });
-    expect(soon.lines.get("azure.client-secret-expiry")).toMatchObject({ status: "warn", reason: expect.stringMatching(/expires in 10 days, on 2026-06-11: rotate it/) });
-    expect(soon.status).toBe(0);
+  test("a client secret fails from 30 days before its end date, so a scheduled verify alerts in time; an expired one fails", async () => {
+    const thirtyDays = await run({ ...outputs, clientSecretExpiresAt: "2026-07-01T00:00:00Z" });
+    expect(thirtyDays.lines.get("azure.client-secret-expiry")).toMatchObject({ status: "pass", reason: "the client secret expires in 30 days, on 2026-07-01" });
+    expect(thirtyDays.status).toBe(0);
+    const underThirty = await run({ ...outputs, clientSecretExpiresAt: "2026-06-30T23:00:00Z" });
+    expect(underThirty.lines.get("azure.client-secret-expiry")).toMatchObject({
+      status: "fail",
+      reason: expect.stringMatching(/expires in 29 days, on 2026-06-30 \(less than 30\): rotate it/),
+    });
+    expect(underThirty.status).toBe(1);
     const expired = await run({ ...outputs, clientSecretExpiresAt: "2026-05-01T00:00:00Z" });
     expect(expired.lines.get("azure.client-secret-expiry")).toMatchObject({ status: "fail", reason: expect.stringMatching(/expired on 2026-05-01/) });
     expect(expired.status).toBe(1);

@@ -7,7 +7,9 @@ import { CONFIG_KEYS } from "../components/config";
 export function configReferenceTable(): string {
   const rows = Object.entries(CONFIG_KEYS).map(([key, spec]) => {
     const fallback = spec.secret
-      ? "(secret, required)"
+      ? spec.required === false
+        ? "(secret, optional)"
+        : "(secret, required)"
       : spec.required
         ? "(required)"
         : spec.default === undefined || spec.default === ""

@@ -57,6 +57,18 @@ export class FakeAws implements MockCloud {
         return { id: inputs.name, state: { arn: `arn:aws:iam::${AWS_ACCOUNT_ID}:role/${inputs.name}`, uniqueId: "AROA0123456789EXAMPLE" } };
       case "aws:iam/rolePolicy:RolePolicy":
         return { id: `${inputs.role}:${inputs.name}` };
+      case "aws:sns/topic:Topic": {
+        const arn = `arn:aws:sns:${region}:${AWS_ACCOUNT_ID}:${name}`;
+        return { id: arn, state: { arn } };
+      }
+      case "aws:sns/topicSubscription:TopicSubscription":
+        return { id: `${inputs.topic}:${name}`, state: { arn: `${inputs.topic}:${name}`, pendingConfirmation: true } };
+      case "aws:sns/topicPolicy:TopicPolicy":
+        return { id: inputs.arn };
+      case "aws:cloudwatch/eventRule:EventRule":
+        return { id: name, state: { name, arn: `arn:aws:events:${region}:${AWS_ACCOUNT_ID}:rule/${name}` } };
+      case "aws:cloudwatch/eventTarget:EventTarget":
+        return { id: `${inputs.rule}-${name}` };
       default:
         throw new Error(`the fake AWS does not create ${type}`);
     }

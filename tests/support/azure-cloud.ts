@@ -52,6 +52,18 @@ export const azureCloud: MockCloud = {
         return { id: `${inputs.applicationId}/password/key-id`, state: { value: CLIENT_SECRET, keyId: "77777777-7777-4777-8777-777777777777" } };
       case "pulumi-nodejs:dynamic/cerby:Vault":
         return { id: `cerby-${inputs.scheme}-vault`, state: { vaultId: `cerby-${inputs.scheme}-vault`, state: "enabled", isDefault: inputs.setAsDefault } };
+      case "azure-native:operationalinsights:Workspace":
+        return { id: `${subscription}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.OperationalInsights/workspaces/${name}` };
+      case "azure-native:monitor:ActionGroup":
+        return { id: `${subscription}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Insights/actionGroups/${name}` };
+      case "azure-native:monitor:ActivityLogAlert":
+        return { id: `${subscription}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Insights/activityLogAlerts/${name}` };
+      case "azure-native:monitor:ScheduledQueryRule":
+        return { id: `${subscription}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Insights/scheduledQueryRules/${name}` };
+      case "azure-native:monitor:DiagnosticSetting":
+        return { id: `${inputs.resourceUri}/providers/Microsoft.Insights/diagnosticSettings/${inputs.name}` };
+      case "azure-native:eventgrid:SystemTopic":
+        return { id: `${subscription}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.EventGrid/systemTopics/${name}`, state: { name } };
       case "random:index/randomString:RandomString":
         return { state: { result: "q7x2m9" } };
       default:

@@ -1,6 +1,7 @@
 /**
- * A fake of the two AWS APIs `npm run verify` calls, on 127.0.0.1: KMS DescribeKey (JSON 1.1
- * protocol) and IAM GetRole (query protocol, XML answer). The real @aws-sdk clients talk to it
+ * A fake of the AWS APIs `npm run verify` calls, on 127.0.0.1: KMS DescribeKey, EventBridge
+ * DescribeRule and CloudTrail DescribeTrails, GetTrailStatus and GetEventSelectors (JSON 1.1
+ * protocol), and IAM GetRole (query protocol, XML answer). The real @aws-sdk clients talk to it
  * through their `endpoint` override; it reads the Region from the SigV4 credential scope so that a
  * key described in the wrong Region is not found, as in AWS.
  */
@@ -34,8 +35,19 @@ export interface FakeRole {
   trustPolicy: unknown;
 }
 
+/** A CloudTrail trail as DescribeTrails lists it, with its status and event selectors. */
+export interface FakeTrail {
+  Name: string;
+  TrailARN: string;
+  HomeRegion: string;
+  IsMultiRegionTrail: boolean;
+  IsLogging: boolean;
+  /** Classic selectors; undefined means the trail's default (management events, read and write). */
+  EventSelectors?: Array<{ ReadWriteType: string; IncludeManagementEvents: boolean }>;
+}
+
 export interface AwsRequest {
-  service: "kms" | "iam";
+  service: "kms" | "iam" | "events" | "cloudtrail";
   region: string;
   action: string;
 }
@@ -62,6 +74,11 @@ export function multiRegionKeys(accountId: string, primaryRegion: string, replic
   ];
 }
 
+function sendAwsJson(response: ServerResponse, status: number, document: unknown): void {
+  response.writeHead(status, { "content-type": "application/x-amz-json-1.1" });
+  response.end(JSON.stringify(document));
+}
+
 function xmlEscape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
@@ -72,6 +89,12 @@ export class FakeAws {
   readonly keys = new Map<string, WireKeyMetadata>();
   /** Roles by name. */
   readonly roles = new Map<string, FakeRole>();
+  /** EventBridge rules by ARN (their Region is in it), with their state. */
+  readonly rules = new Map<string, { State: "ENABLED" | "DISABLED" }>();
+  /** CloudTrail trails of the account. */
+  readonly trails: FakeTrail[] = [];
+  /** Answer CloudTrail with AccessDeniedException, as for an identity without cloudtrail:DescribeTrails. */
+  cloudTrailDenied = false;
 
   private constructor(private readonly server: Server) {}
 
@@ -105,8 +128,16 @@ export class FakeAws {
     const target = request.headers["x-amz-target"];
     if (typeof target === "string") {
       const action = target.split(".").pop() ?? "";
-      this.requests.push({ service: "kms", region, action });
-      this.describeKey(region, action, JSON.parse(body) as { KeyId?: string }, response);
+      const service = scope?.[2] === "events" || scope?.[2] === "cloudtrail" ? scope[2] : "kms";
+      this.requests.push({ service, region, action });
+      const input = JSON.parse(body) as Record<string, unknown>;
+      if (service === "events") {
+        this.describeRule(region, action, input, response);
+      } else if (service === "cloudtrail") {
+        this.cloudTrail(region, action, input, response);
+      } else {
+        this.describeKey(region, action, input as { KeyId?: string }, response);
+      }
       return;
     }
     const form = new URLSearchParams(body);
@@ -127,6 +158,36 @@ export class FakeAws {
       json(400, { __type: "NotFoundException", message: `Key '${input.KeyId}' does not exist` });
     } else {
       json(200, { KeyMetadata: key });
+    }
+  }
+
+  private describeRule(region: string, action: string, input: Record<string, unknown>, response: ServerResponse): void {
+    const arn = [...this.rules.keys()].find((key) => key.startsWith(`arn:aws:events:${region}:`) && key.endsWith(`:rule/${String(input.Name)}`));
+    if (action !== "DescribeRule" || arn === undefined) {
+      sendAwsJson(response, 400, { __type: "ResourceNotFoundException", message: `Rule ${String(input.Name)} does not exist on EventBus default.` });
+      return;
+    }
+    sendAwsJson(response, 200, { Name: input.Name, Arn: arn, State: this.rules.get(arn)!.State, EventBusName: "default" });
+  }
+
+  private cloudTrail(region: string, action: string, input: Record<string, unknown>, response: ServerResponse): void {
+    if (this.cloudTrailDenied) {
+      sendAwsJson(response, 400, { __type: "AccessDeniedException", message: `User is not authorized to perform: cloudtrail:${action}` });
+      return;
+    }
+    const visible = this.trails.filter((trail) => trail.HomeRegion === region || trail.IsMultiRegionTrail);
+    const trail = visible.find((candidate) => candidate.TrailARN === input.Name || candidate.Name === input.Name || candidate.TrailARN === input.TrailName);
+    if (action === "DescribeTrails") {
+      sendAwsJson(response, 200, {
+        trailList: visible.map(({ Name, TrailARN, HomeRegion, IsMultiRegionTrail }) => ({ Name, TrailARN, HomeRegion, IsMultiRegionTrail })),
+      });
+    } else if (action === "GetTrailStatus" && trail) {
+      sendAwsJson(response, 200, { IsLogging: trail.IsLogging });
+    } else if (action === "GetEventSelectors" && trail) {
+      const selectors = trail.EventSelectors ?? [{ ReadWriteType: "All", IncludeManagementEvents: true }];
+      sendAwsJson(response, 200, { TrailARN: trail.TrailARN, EventSelectors: selectors });
+    } else {
+      sendAwsJson(response, 400, { __type: "TrailNotFoundException", message: `Unknown trail for ${action}` });
     }
   }
 

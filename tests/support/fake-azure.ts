@@ -25,6 +25,7 @@ import {
 import { readBody } from "./http";
 
 const FAKE_AUTHORITY_HOST = "login.microsoftonline.com";
+const FAKE_ARM_HOST = "management.azure.com";
 const FAKE_VAULT_HOST = "kv-cerby-fake.vault.azure.net";
 export const FAKE_VAULT_URL = `https://${FAKE_VAULT_HOST}/`;
 
@@ -109,6 +110,9 @@ export class FakeAzure {
   tamperWith: "unwrapkey" | "decrypt" | undefined = undefined;
   private readonly tokens = new Set<string>();
 
+  /** Resources the fake Azure Resource Manager serves, by ARM ID, without their `id`. */
+  readonly armResources = new Map<string, unknown>();
+
   private constructor(
     private readonly server: Server,
     readonly principal: FakePrincipal,
@@ -187,9 +191,26 @@ export class FakeAzure {
       this.handleEntra(url, body, response);
     } else if (host === FAKE_VAULT_HOST) {
       this.handleVault(request.method ?? "GET", url, authorization, body, response);
+    } else if (host === FAKE_ARM_HOST) {
+      this.handleArm(request.method ?? "GET", url, authorization, response);
     } else {
       sendJson(response, 404, { error: `fake has no host ${host}` });
     }
+  }
+
+  /** Azure Resource Manager: GET of the resources in `armResources`, by case-insensitive ID, as ARM matches them. */
+  private handleArm(method: string, url: URL, authorization: string, response: ServerResponse): void {
+    if (!authorization.startsWith("Bearer ")) {
+      sendJson(response, 401, { error: { code: "AuthenticationFailed", message: "no bearer token" } });
+      return;
+    }
+    const id = decodeURIComponent(url.pathname).toLowerCase();
+    const found = [...this.armResources.entries()].find(([key]) => key.toLowerCase() === id);
+    if (method !== "GET" || !found || !url.searchParams.get("api-version")) {
+      sendJson(response, 404, { error: { code: "ResourceNotFound", message: `The resource '${url.pathname}' was not found.` } });
+      return;
+    }
+    sendJson(response, 200, { id: found[0], ...(found[1] as object) });
   }
 
   private handleEntra(url: URL, body: string, response: ServerResponse): void {
