@@ -60,12 +60,10 @@ function recordingLog(): Logs {
 }
 
 function configRequest(values: Record<string, string>): pulumi.dynamic.ConfigureRequest {
-  // These tests are about Cerby; the Azure preflight is off here and tested in tests/preflight-provider.test.ts.
-  const all: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "false", ...values };
   return {
     config: {
-      get: (key) => all[key],
-      require: (key) => all[key],
+      get: (key) => values[key],
+      require: (key) => values[key],
     },
   };
 }

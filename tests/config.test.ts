@@ -48,9 +48,11 @@ describe("parseConfig accepts good config", () => {
       deployerPrincipalType: "auto",
       deployerRole: "custom",
       rolePropagationWaitSeconds: 60,
+      rolePropagationTimeoutMinutes: 15,
       cerbyVaultName: "Azure Key Vault",
       cerbyVaultSetAsDefault: false,
       cerbyVaultOnDelete: "retain",
+      preflight: { enabled: true, timeoutMs: 600_000 },
       tags: {},
     });
   });
@@ -148,6 +150,7 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["deployer object ID that is not a GUID", { deployerObjectId: "ci-pipeline" }, /^deployerObjectId "ci-pipeline" must be a GUID/],
   ["pinned deployer without its kind", { deployerObjectId: "33333333-3333-4333-8333-333333333333" }, /^deployerPrincipalType must name the kind of identity deployerObjectId is/],
   ["wait above 15 minutes", { rolePropagationWaitSeconds: 901 }, /^rolePropagationWaitSeconds 901 is out of range; use a number from 0 to 900/],
+  ["readiness bound above an hour", { rolePropagationTimeoutMinutes: 61 }, /^rolePropagationTimeoutMinutes 61 is out of range; use a number from 1 to 60/],
   ["empty Cerby vault name", { cerbyAzureVaultName: "   " }, /^cerbyAzureVaultName "   " must be 1–100 characters/],
   ["Cerby onDelete delete", { cerbyAzureVaultOnDelete: "delete" }, /^cerbyAzureVaultOnDelete "delete" is not allowed; use one of: retain, disable/],
   ["preflight switch not a boolean", { cerbyPreflight: "skip" }, /^cerbyPreflight "skip" is not a boolean/],

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PREFLIGHT_TIMEOUT_MS, NEW_SECRET_REPLICATION_MS, preflightAzureKey, type PreflightOptions } from "../azure/preflight";
-import { PROJECT, parsePreflightSettings, type PreflightSettings } from "../config";
+import type { CompleteProvider } from "../bundledProvider";
+import { PROJECT, type PreflightSettings } from "../project";
 import {
   arnAccountId,
   checkCerbyApiUrl,
@@ -47,6 +48,8 @@ export interface CerbyVaultInputs extends RegistrationSettings {
   onDelete: OnDelete;
   akv?: AkvConfiguration;
   kmsByo?: KmsByoConfiguration;
+  /** Absent in state written before it was an input: the preflight runs with its default bound. */
+  preflight?: PreflightSettings;
 }
 
 /** State kept by Pulumi: the inputs plus what Cerby reports. `name` is Cerby's current name. */
@@ -143,10 +146,9 @@ function clientSecretOf(props: unknown): string | undefined {
  * provider process: the API key lives only in instance state set there (or read from the
  * environment on first use).
  */
-export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
+export class CerbyVaultProvider implements CompleteProvider {
   private apiKey?: string;
   private configured = false;
-  private preflightSettings: PreflightSettings = { enabled: true, timeoutMs: DEFAULT_PREFLIGHT_TIMEOUT_MS };
 
   constructor(private readonly options: CerbyVaultProviderOptions = {}) {}
 
@@ -200,6 +202,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       }
       registrationFailures(inputs, (value) => !isUnknown(value)).forEach((failure) => fail(failure.property, failure.reason));
 
+      this.checkPreflight(inputs.preflight, fail);
       if (scheme === "akv") {
         this.checkAkv(inputs.akv, expect, fail);
         if (inputs.kmsByo !== undefined) {
@@ -234,6 +237,19 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     expect("akv.clientSecret", fields.clientSecret, (value) => (value.trim() === "" ? "must be the application's client secret, not empty" : undefined));
     expect("akv.vaultUrl", fields.vaultUrl, checkVaultUrl);
     expect("akv.keyName", fields.keyName, checkKeyName);
+  }
+
+  private checkPreflight(preflight: unknown, fail: (property: string, reason: string) => void): void {
+    if (preflight === undefined || isUnknown(preflight)) {
+      return;
+    }
+    const fields = typeof preflight === "object" && preflight !== null ? (preflight as Record<string, unknown>) : {};
+    if (typeof fields.enabled !== "boolean") {
+      fail("preflight.enabled", "must be true or false (config cerbyPreflight)");
+    }
+    if (typeof fields.timeoutMs !== "number" || !Number.isInteger(fields.timeoutMs) || fields.timeoutMs < 1) {
+      fail("preflight.timeoutMs", "must be a whole number of milliseconds (config cerbyPreflightTimeoutMinutes)");
+    }
   }
 
   private checkKmsByo(
@@ -330,14 +346,15 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   /**
    * Before Cerby is given an Azure key or a new client secret, proves as the service principal
    * that the key wraps and unwraps (components/azure/preflight.ts), waiting out role propagation.
-   * Called after `client`, which has loaded the settings; cerbyPreflight false skips it.
+   * Its settings are the resource's own inputs; cerbyPreflight false skips it.
    */
   private async preflight(inputs: CerbyVaultInputs): Promise<void> {
     if (inputs.scheme !== "akv" || !inputs.akv) {
       return;
     }
     const log = this.logFor([inputs]);
-    if (!this.preflightSettings.enabled) {
+    const settings = inputs.preflight ?? { enabled: true, timeoutMs: DEFAULT_PREFLIGHT_TIMEOUT_MS };
+    if (!settings.enabled) {
       log.info(`Skipped the preflight of Azure key "${inputs.akv.keyName}" (cerbyPreflight is false).`);
       return;
     }
@@ -345,7 +362,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       // The secret may have been created or rotated moments ago, in this same deployment.
       newSecretGraceMs: NEW_SECRET_REPLICATION_MS,
       ...this.options.preflight,
-      timeoutMs: this.preflightSettings.timeoutMs,
+      timeoutMs: settings.timeoutMs,
       log: (message) => log.info(message),
     });
   }
@@ -500,6 +517,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
         onDelete: props.onDelete ?? "retain",
         akv: props.akv,
         kmsByo: props.kmsByo,
+        preflight: props.preflight,
       };
       return { id, props: this.outputs(inputs, vault, client.baseUrl) };
     });
@@ -606,6 +624,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       registrationWaitMinutes: inputs.registrationWaitMinutes,
       akv: inputs.akv,
       kmsByo: inputs.kmsByo,
+      preflight: inputs.preflight,
       vaultId: vault.id,
       state: vault.state,
       isDefault: vault.isDefault,
@@ -624,7 +643,6 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
   private load(get: (key: string) => string | undefined): void {
     this.apiKey = present(get(API_KEY_SETTING)) ?? present(process.env[API_KEY_ENV]);
-    this.preflightSettings = parsePreflightSettings({ get: (key) => get(`${PROJECT}:${key}`) });
     this.configured = true;
   }
 

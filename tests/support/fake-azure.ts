@@ -300,6 +300,12 @@ export class FakeAzure {
       return;
     }
     const [collection, name, version, operation] = url.pathname.split("/").filter(Boolean);
+    // Key Vault authorizes before it looks: a caller without the role gets 403 for a missing key too.
+    if (method === "GET" && this.forbidGet > 0) {
+      this.forbidGet -= 1;
+      this.forbidden(response, "Microsoft.KeyVault/vaults/keys/read");
+      return;
+    }
     if (collection !== "keys" || name !== this.key.name) {
       sendJson(response, 404, { error: { code: "KeyNotFound", message: `A key with (name/id) ${name} was not found in this key vault.` } });
       return;
@@ -310,11 +316,6 @@ export class FakeAzure {
       return;
     }
     if (method === "GET") {
-      if (this.forbidGet > 0) {
-        this.forbidGet -= 1;
-        this.forbidden(response, "Microsoft.KeyVault/vaults/keys/read");
-        return;
-      }
       sendJson(response, 200, this.keyBundle());
       return;
     }
