@@ -125,15 +125,16 @@ test("a vault of the scheme under another name is a 409 conflict: create fails a
   expect(emulator.allVaults().filter((vault) => vault.scheme === "akv")).toHaveLength(1);
 });
 
-test("a vault gone from Cerby: read drops it from state, so the next up registers it again", async () => {
+test("a vault gone from Cerby: the refresh fails with the way out instead of dropping it from state", async () => {
   const { urn, inputs } = await declaredVault();
   const provider = await startHost(API_KEY);
   const { inputs: checked } = await provider.check(urn, {}, inputs);
   const created = await provider.create(urn, checked);
   const gone = { ...created.properties, vaultId: "vault-that-is-gone" };
-  const read = await provider.read("vault-that-is-gone", urn, gone);
-  expect(read.id).toBe("");
-  expect(await provider.line("Cerby vault vault-that-is-gone no longer exists")).toMatch(/dropped from the stack's state/);
+  const error = await hostError(provider.read("vault-that-is-gone", urn, gone));
+  expect(error.message).toContain("Cerby vault vault-that-is-gone");
+  expect(error.message).toContain("a refresh never drops it");
+  expect(error.message).toContain("pulumi state delete");
 });
 
 test("the preflight runs in the host against the fake Entra ID and Key Vault before Cerby is called", async () => {
