@@ -49,7 +49,7 @@ describe("waitForDataPlaneAccess", () => {
 
   test("a vault that keeps answering 403 fails at the bound, naming the vault, the assignment and what to do", async () => {
     azure.forbidGet = Number.POSITIVE_INFINITY;
-    const failure = waitForDataPlaneAccess(target, credential(), 300, { ...routed(), log: (line) => logs.push(line) });
+    const failure = waitForDataPlaneAccess(target, credential(), 2_000, { ...routed(), log: (line) => logs.push(line) });
     await expect(failure).rejects.toThrow(/still cannot use Key Vault https:\/\/kv-cerby-fake\.vault\.azure\.net\/ after \d+ polls .*403 Forbidden.*ra-1 has not taken effect.*run `pulumi up` again.*rolePropagationTimeoutMinutes/);
     expect(logs.length).toBeGreaterThan(1);
   });

@@ -105,6 +105,8 @@ export async function waitForDataPlaneAccess(
   const started = performance.now();
   let delay = options.initialDelayMs ?? 1000;
   let signedIn = false;
+  // Key Vault's last real answer: the final poll may be cut short by the bound and answer nothing.
+  let lastAnswer: number | undefined;
   for (let attempt = 1; ; attempt += 1) {
     const remaining = timeoutMs - (performance.now() - started);
     let status: number | undefined;
@@ -121,6 +123,7 @@ export async function waitForDataPlaneAccess(
       }
     }
     signedIn ||= status !== undefined;
+    lastAnswer = status ?? lastAnswer;
     const elapsed = performance.now() - started;
     if (status === 200 || status === 404) {
       log(`The deploying identity can use ${target.vaultUrl} (poll ${attempt}, after ${seconds(elapsed)}); continuing.`);
@@ -129,7 +132,7 @@ export async function waitForDataPlaneAccess(
     if (elapsed + delay > timeoutMs) {
       throw new Error(
         `The deploying identity still cannot use Key Vault ${target.vaultUrl} after ${attempt} polls over ${seconds(elapsed)}` +
-          `${status === 403 ? " (Key Vault answers 403 Forbidden)" : ""}: role assignment ${target.trigger} has not taken effect. ` +
+          `${lastAnswer === 403 ? " (Key Vault answers 403 Forbidden)" : ""}: role assignment ${target.trigger} has not taken effect. ` +
           "Azure RBAC usually takes effect within minutes; run `pulumi up` again to continue, or raise rolePropagationTimeoutMinutes. " +
           "If it persists, check that the assignment exists (`az role assignment list --assignee <your object ID> --scope <vault ID>`) " +
           "and that the vault's firewall admits this machine.",
