@@ -128,8 +128,8 @@ describe("the plan of Pulumi.dev.yaml", () => {
     expect(invoke).toEqual({
       token: "azure-native:authorization:getClientConfig",
       result: {
-        tenantId: "00000000-0000-0000-0000-000000000000",
-        subscriptionId: "00000000-0000-0000-0000-000000000000",
+        tenantId: "11111111-1111-4111-8111-111111111111",
+        subscriptionId: "22222222-2222-4222-8222-222222222222",
         objectId: UNKNOWN_TEXT,
         clientId: UNKNOWN_TEXT,
       },
@@ -137,7 +137,7 @@ describe("the plan of Pulumi.dev.yaml", () => {
     });
     const grant = one(dev.resources, T.roleAssignment, "-deployer").inputs;
     expect(grant.principalId).toBe(UNKNOWN_TEXT);
-    expect(grant.roleDefinitionId).toMatch(/^\/subscriptions\/00000000-0000-0000-0000-000000000000\/providers\//);
+    expect(grant.roleDefinitionId).toMatch(/^\/subscriptions\/22222222-2222-4222-8222-222222222222\/providers\//);
   });
 
   test("values computed by the deployment are unknown, including the vault URI inside the vault's properties", () => {
