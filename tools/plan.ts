@@ -83,7 +83,8 @@ function readYaml(file: string): YamlFile {
   }
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending source line, which may hold a plaintext secret.
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  // intAsBigInt: a long integer keeps its digits (a Number would show 1e+23).
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, intAsBigInt: true });
   if (document.errors.length > 0) {
     const lines = document.errors.map((error) => {
       // An unterminated quote is reported where the file ends; the fix is where the value starts.
@@ -130,12 +131,17 @@ function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** A YAML integer inside a list or map, as JSON: a number, or its digits when a number would round it. */
+function jsonInteger(value: bigint): number | string {
+  return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+}
+
 /** A config value as Pulumi hands it to the program: scalars as text, lists and maps as JSON. */
 function configText(value: unknown): string {
   if (value === null || value === undefined) {
     return "";
   }
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
+  return typeof value === "object" ? JSON.stringify(value, (_, item: unknown) => (typeof item === "bigint" ? jsonInteger(item) : item)) : String(value);
 }
 
 function isSecure(value: unknown): value is { secure: unknown } {
