@@ -7,13 +7,14 @@ export function configText(value: unknown): string {
 
 /** A config source holding `values` (undefined ones left unset), listing exactly the keys it holds. */
 export function configSource(values: Record<string, unknown>): ConfigSource {
-  const raw: Record<string, string> = {};
+  // A Map, so that keys such as __proto__ or constructor are data, not the object's own machinery.
+  const raw = new Map<string, string>();
   for (const [key, value] of Object.entries(values)) {
     if (value !== undefined) {
-      raw[key] = configText(value);
+      raw.set(key, configText(value));
     }
   }
-  return { get: (key) => raw[key], keys: () => Object.keys(raw) };
+  return { get: (key) => raw.get(key), keys: () => [...raw.keys()] };
 }
 
 /** Every problem the config module reports for `values`, as "key message" lines; none when it is valid. */
