@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PROJECT } from "../components/config";
 import type { Plan } from "../tools/plan";
-import { runPlanCli } from "../tools/plan-cli";
+import { planChild, planInProcess, type PlanRun as Run } from "./support/plan-run";
 
 /**
  * The corpus of stack files a new user might write, run through `npm run plan -- --config-file
@@ -21,7 +20,6 @@ import { runPlanCli } from "../tools/plan-cli";
  * whose rules another change brings; move them up into bad-stacks/ once it is merged.
  */
 
-const ROOT = path.resolve(__dirname, "..");
 const BAD = path.join(__dirname, "fixtures", "bad-stacks");
 const GOOD = path.join(__dirname, "fixtures", "good-stacks");
 
@@ -60,24 +58,6 @@ function corpus(dir: string): Case[] {
 const BAD_CASES = corpus(BAD);
 const GOOD_CASES = corpus(GOOD);
 const ALL_SECRETS = BAD_CASES.flatMap((item) => item.secrets);
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function planInProcess(...argv: string[]): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runPlanCli(argv, {
-    stdout: (text) => (stdout += `${text}\n`),
-    stderr: (text) => (stderr += `${text}\n`),
-    cwd: ROOT,
-    projectDir: ROOT,
-  });
-  return { code, stdout, stderr };
-}
 
 /** A Node stack frame ("    at fn (file:1:2)"), as an uncaught error would print it. */
 const STACK_FRAME = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
@@ -126,18 +106,7 @@ describe("bad stack files: every one is refused with its key named, and nothing 
   });
 
   test("npm run plan --all over the whole corpus in a child process: exit code 1, each file reported, no trace, no secret", async () => {
-    const run = await new Promise<Run>((resolve, reject) => {
-      const child = spawn(process.execPath, ["-r", "./tools/plan-register.js", "scripts/plan.ts", "--all", "--dir", BAD], {
-        cwd: ROOT,
-        env: { ...process.env, INIT_CWD: ROOT },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    const run = await planChild("--all", "--dir", BAD);
     expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 1, stdout: "" });
     for (const item of BAD_CASES) {
       expect(run.stderr).toContain(`Pulumi.${item.name}.yaml`);

@@ -12,27 +12,15 @@ import {
   type Plan,
   type PlannedResource,
 } from "../tools/plan";
-import { runPlanCli } from "../tools/plan-cli";
+import { ROOT, planInProcess } from "./support/plan-run";
 import { AZURE_TYPES } from "./support/resource-types";
 
-const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures");
 const PLAINTEXT_SECRET = "plan-fixture-NOT-A-REAL-KEY-7d1e0c4b9a";
 
 const T = AZURE_TYPES;
 
-/** Runs the plan's command line in this process and captures what it prints. */
-async function plan(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runPlanCli(argv, {
-    stdout: (text) => (stdout += `${text}\n`),
-    stderr: (text) => (stderr += `${text}\n`),
-    cwd: ROOT,
-    projectDir: ROOT,
-  });
-  return { code, stdout, stderr };
-}
+const plan = planInProcess;
 
 async function planJson<T = Plan>(...argv: string[]): Promise<T> {
   const result = await plan(...argv, "--format", "json");
