@@ -47,6 +47,7 @@ describe("bundleProvider", () => {
       "components/cerby/errors",
       "components/cerby/provider",
       "components/config",
+      "components/config-reader",
       "components/validation",
     ]);
     for (const code of Object.values(bundle.modules)) {
