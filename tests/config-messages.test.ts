@@ -143,7 +143,7 @@ describe("the client secret's end date", () => {
   });
 });
 
-describe("at pulumi up, warnings go to the engine's warning log", () => {
+describe("at pulumi up: problems without a stack trace, warnings to the engine's warning log", () => {
   afterEach(() => jest.restoreAllMocks());
 
   test("a bad key of the disabled AWS integration is a pulumi.log.warn, and the program still runs", async () => {
@@ -153,5 +153,13 @@ describe("at pulumi up, warnings go to the engine's warning log", () => {
     expect(warn.mock.calls.map(([message]) => message)).toContainEqual(
       `${PROJECT}:awsAccountId "000000000000" is all zeros, a placeholder; use your own ID. (Unused while awsEnabled is false; fix it before you set awsEnabled to true.)`,
     );
+  }, 60_000);
+
+  test("invalid config stops the program with a RunError, which pulumi up prints without a stack trace", async () => {
+    const failure = await runProgram({ keySize: 2048, keyVaultName: "https://u:pw-NOT-REAL@kv" }).catch((error: unknown) => error);
+    expect(pulumi.RunError.isInstance(failure)).toBe(true);
+    expect((failure as Error).message).toMatch(/^Invalid stack configuration \(2 problems\):\n {2}- cerby-external-keys:keySize 2048 is not supported/);
+    expect((failure as Error).message).toContain('cerby-external-keys:keyVaultName "https://***@kv"');
+    expect((failure as Error).message).not.toContain("pw-NOT-REAL");
   }, 60_000);
 });
