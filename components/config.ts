@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Reader } from "./config-reader";
 import {
   awsPartition,
   checkApiUrl,
@@ -18,6 +17,7 @@ import {
   checkKmsAliasName,
   checkNotPlaceholder,
   checkResourceGroupName,
+  ECHO_LIMIT,
   echoValue,
   nearestName,
 } from "./validation";
@@ -387,6 +387,194 @@ export function pulumiConfigSource(): ConfigSource {
   };
 }
 
+const quote = echoValue;
+
+function isJsonOf(value: string, kind: "list" | "map"): boolean {
+  if (!/^\s*[[{]/.test(value)) {
+    return false;
+  }
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return kind === "list" ? Array.isArray(parsed) : typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}
+
+/** What is wrong with a set value for its declared type (CONFIG_KEYS), if anything. */
+function typeProblem(key: string, value: string): string | undefined {
+  const spec = CONFIG_KEYS[key];
+  switch (spec.type) {
+    case "string": {
+      const kind = isJsonOf(value, "list") ? "list" : isJsonOf(value, "map") ? "map" : undefined;
+      return kind
+        ? `is a ${kind} (${quote(value)}), but it takes one string; write the value on one line, in quotes if it starts with [ or {.`
+        : undefined;
+    }
+    case "boolean":
+      return value === "true" || value === "false" ? undefined : `${quote(value)} is not a boolean; use true or false.`;
+    case "integer":
+      return /^-?\d+$/.test(value) ? undefined : `${quote(value)} is not a whole number: ${spec.description}`;
+    case "array":
+      return isJsonOf(value, "list") ? undefined : `${quote(value)} is not a list of strings, e.g. \`pulumi config set --path '${key}[0]' VALUE\`.`;
+    case "object":
+      return isJsonOf(value, "map") ? undefined : `must be a map of strings, e.g. \`pulumi config set --path '${key}.name' VALUE\`.`;
+  }
+}
+
+/** Reads values with the right type, recording a problem (never throwing) for each bad one. */
+class Reader {
+  readonly problems: ConfigProblem[] = [];
+  /** What does not stop the program but will surprise the person running it. */
+  readonly warnings: ConfigProblem[] = [];
+  /** Every key this reader looked at, set or not. */
+  readonly read = new Set<string>();
+  private readonly mistyped = new Set<string>();
+
+  constructor(private readonly source: ConfigSource) {}
+
+  get today(): string | undefined {
+    return this.source.today?.();
+  }
+
+  warn(key: string, message: string): void {
+    this.warnings.push({ key, message });
+  }
+
+  fail(key: string, message: string): void {
+    // A key read by both integrations (tags) would otherwise report the same problem twice.
+    if (this.problems.some((problem) => problem.key === key && problem.message === message)) {
+      return;
+    }
+    this.problems.push({ key, message });
+  }
+
+  /** The value as set; undefined when unset, empty, or not of the key's type (reported once). */
+  raw(key: string): string | undefined {
+    this.read.add(key);
+    const value = this.source.get(key);
+    if (value === undefined || value === "" || this.mistyped.has(key)) {
+      return undefined;
+    }
+    const problem = typeProblem(key, value);
+    if (problem) {
+      this.mistyped.add(key);
+      this.fail(key, problem);
+      return undefined;
+    }
+    return value;
+  }
+
+  optionalString(key: string, check?: (value: string) => string | undefined): string | undefined {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return undefined;
+    }
+    const problem = check?.(value);
+    if (problem) {
+      this.fail(key, `${quote(value)} ${problem}.`);
+      return undefined;
+    }
+    return value;
+  }
+
+  string(key: string, check?: (value: string) => string | undefined): string {
+    const value = this.optionalString(key, check);
+    if (value !== undefined) {
+      return value;
+    }
+    const fallback = CONFIG_KEYS[key].default;
+    return typeof fallback === "string" ? fallback : "";
+  }
+
+  required(key: string, check: (value: string) => string | undefined, example: string): string {
+    if (this.source.get(key) === undefined || this.source.get(key) === "") {
+      this.read.add(key);
+      this.fail(key, `is required: ${CONFIG_KEYS[key].description} Set it with \`pulumi config set ${key} ${example}\`.`);
+      return "";
+    }
+    return this.string(key, check);
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    const value = this.string(key);
+    const match = allowed.find((choice) => choice.toLowerCase() === value.toLowerCase());
+    if (match === undefined) {
+      this.fail(key, `${quote(value)} is not allowed; use one of: ${allowed.join(", ")}.`);
+      return allowed[0];
+    }
+    return match;
+  }
+
+  boolean(key: string): boolean {
+    const value = this.raw(key);
+    return value === undefined ? (CONFIG_KEYS[key].default as boolean) : value === "true";
+  }
+
+  /** A whole number from min to max; `rule` replaces "use a number from min to max" where a key allows less. */
+  integer(key: string, min: number, max: number, rule = `is out of range; use a number from ${min} to ${max}.`): number {
+    const value = this.raw(key);
+    const fallback = CONFIG_KEYS[key].default as number;
+    if (value === undefined) {
+      return fallback;
+    }
+    const number = Number(value);
+    if (!Number.isSafeInteger(number) || number < min || number > max) {
+      // The digits as written: Number would show a huge value as 1e+23.
+      this.fail(key, `${value.length <= ECHO_LIMIT ? value : quote(value)} ${rule}`);
+      return fallback;
+    }
+    return number;
+  }
+
+  stringArray(key: string, check: (value: string) => string | undefined): string[] {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return [];
+    }
+    const items = JSON.parse(value) as unknown[];
+    const strings: string[] = [];
+    items.forEach((item, index) => {
+      if (typeof item !== "string") {
+        this.fail(key, `item ${index} is ${describeJson(item)}, not a string.`);
+        return;
+      }
+      const problem = check(item);
+      if (problem) {
+        this.fail(key, `item ${quote(item)} ${problem}.`);
+      }
+      strings.push(item);
+    });
+    return strings;
+  }
+
+  stringMap(key: string): Record<string, string> {
+    const value = this.raw(key);
+    if (value === undefined) {
+      return {};
+    }
+    const entries: Array<[string, string]> = [];
+    for (const [name, item] of Object.entries(JSON.parse(value) as Record<string, unknown>)) {
+      if (typeof item === "string" || typeof item === "number" || typeof item === "boolean") {
+        entries.push([name, String(item)]);
+      } else if (item === null) {
+        this.fail(key, `entry ${quote(name)} has no value; give it one or remove the entry.`);
+      } else {
+        this.fail(key, `entry ${quote(name)} must be a string, not ${describeJson(item)}.`);
+      }
+    }
+    // fromEntries defines own properties, so a tag named __proto__ stays a tag.
+    return Object.fromEntries(entries);
+  }
+}
+
+function describeJson(item: unknown): string {
+  if (item === null) {
+    return "empty (null)";
+  }
+  return Array.isArray(item) ? "a list" : typeof item === "object" ? "a map" : typeof item;
+}
+
 /** Tag names every cloud refuses. */
 function checkTagNames(reader: Reader, tags: Record<string, string>): void {
   if (Object.keys(tags).some((name) => name.trim() === "")) {
@@ -402,10 +590,10 @@ function checkTags(reader: Reader, tags: Record<string, string>): void {
   }
   for (const [name, value] of entries) {
     if (name.length > 512 || /[<>%&\\?/]/.test(name)) {
-      reader.fail("tags", `name ${echoValue(name)} must be at most 512 characters and contain none of < > % & \\ ? /.`);
+      reader.fail("tags", `name ${quote(name)} must be at most 512 characters and contain none of < > % & \\ ? /.`);
     }
     if (value.length > 256) {
-      reader.fail("tags", `value of ${echoValue(name)} is ${value.length} characters; Azure allows at most 256.`);
+      reader.fail("tags", `value of ${quote(name)} is ${value.length} characters; Azure allows at most 256.`);
     }
   }
 }
@@ -479,10 +667,10 @@ function checkAwsTags(reader: Reader, tags: Record<string, string>): void {
   }
   for (const [name, value] of entries) {
     if (name.length > 128 || name.toLowerCase().startsWith("aws:") || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u.test(name)) {
-      reader.fail("tags", `name ${echoValue(name)} must be at most 128 letters, digits, spaces or _ . : / = + - @, and not start with aws: (AWS's rule).`);
+      reader.fail("tags", `name ${quote(name)} must be at most 128 letters, digits, spaces or _ . : / = + - @, and not start with aws: (AWS's rule).`);
     }
     if (value.length > 256 || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u.test(value)) {
-      reader.fail("tags", `value of ${echoValue(name)} must be at most 256 letters, digits, spaces or _ . : / = + - @ (AWS's rule).`);
+      reader.fail("tags", `value of ${quote(name)} must be at most 256 letters, digits, spaces or _ . : / = + - @ (AWS's rule).`);
     }
   }
 }
@@ -499,16 +687,16 @@ function readAwsRegions(reader: Reader): { primaryRegion: string; replicaRegion:
       ["awsReplicaRegion", replicaRegion, AWS_DR_REGIONS.replica],
     ] as const) {
       if (value !== expected) {
-        reader.fail(key, `${echoValue(value)} is not ${expected}: ${DR_REGIONS_EXPLAINED}. To use another Region anyway, set awsAllowNonStandardRegions to true.`);
+        reader.fail(key, `${quote(value)} is not ${expected}: ${DR_REGIONS_EXPLAINED}. To use another Region anyway, set awsAllowNonStandardRegions to true.`);
       }
     }
   }
   if (primaryRegion === replicaRegion) {
-    reader.fail("awsReplicaRegion", `${echoValue(replicaRegion)} is also the primary Region; a replica must be in another Region (${DR_REGIONS_EXPLAINED}).`);
+    reader.fail("awsReplicaRegion", `${quote(replicaRegion)} is also the primary Region; a replica must be in another Region (${DR_REGIONS_EXPLAINED}).`);
   } else if (awsPartition(primaryRegion) !== awsPartition(replicaRegion)) {
     reader.fail(
       "awsReplicaRegion",
-      `${echoValue(replicaRegion)} is in partition ${awsPartition(replicaRegion)} but the primary Region is in ${awsPartition(primaryRegion)}; a replica must be in its primary key's partition.`,
+      `${quote(replicaRegion)} is in partition ${awsPartition(replicaRegion)} but the primary Region is in ${awsPartition(primaryRegion)}; a replica must be in its primary key's partition.`,
     );
   }
   return { primaryRegion, replicaRegion };
@@ -519,7 +707,7 @@ function readAwsVaultOnDelete(reader: Reader): "retain" {
   if (onDelete.toLowerCase() !== "retain") {
     reader.fail(
       "cerbyAwsVaultOnDelete",
-      `${echoValue(onDelete)} is not allowed: Cerby cannot disable AWS KMS vaults, so pulumi destroy can only leave the vault in place; use retain.`,
+      `${quote(onDelete)} is not allowed: Cerby cannot disable AWS KMS vaults, so pulumi destroy can only leave the vault in place; use retain.`,
     );
   }
   return "retain";
@@ -557,7 +745,7 @@ function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
     if (nearestName(namespace, [PROJECT]) !== undefined || (Object.hasOwn(CONFIG_KEYS, key) && namespace.toLowerCase().startsWith("cerby"))) {
       reader.fail(
         key,
-        `is set as ${echoValue(fullKey)}, in the namespace ${echoValue(namespace)}, which this project never reads; did you mean ${PROJECT}:${key}?`,
+        `is set as ${quote(fullKey)}, in the namespace ${quote(namespace)}, which this project never reads; did you mean ${PROJECT}:${key}?`,
       );
     }
   }
@@ -583,7 +771,7 @@ function readClientSecretDates(reader: Reader): { clientSecretStartDate: string;
     if (end <= today) {
       reader.warn(
         "clientSecretStartDate",
-        `${echoValue(clientSecretStartDate)} with clientSecretLifetimeDays ${clientSecretLifetimeDays}: the client secret EXPIRED on ${end}, ` +
+        `${quote(clientSecretStartDate)} with clientSecretLifetimeDays ${clientSecretLifetimeDays}: the client secret EXPIRED on ${end}, ` +
           `so Cerby cannot sign in with it. Set clientSecretStartDate to today's date (${today}) to issue a new secret.`,
       );
     }
@@ -606,7 +794,7 @@ function readPreflight(reader: Reader): PreflightSettings {
  * hands it; throws a ConfigError naming each bad key.
  */
 export function parsePreflightSettings(source: ConfigSource): PreflightSettings {
-  const reader = new Reader(source, CONFIG_KEYS);
+  const reader = new Reader(source);
   const settings = readPreflight(reader);
   if (reader.problems.length > 0) {
     throw invalidConfigError(reader.problems);
@@ -619,7 +807,7 @@ export function parsePreflightSettings(source: ConfigSource): PreflightSettings 
  * for keys the stack sets, since a missing required key is no mistake while nothing reads it.
  */
 function disabledIntegrationWarnings(source: ConfigSource, switchKey: string, read: (reader: Reader) => void, checked: Set<string>): ConfigProblem[] {
-  const reader = new Reader(source, CONFIG_KEYS);
+  const reader = new Reader(source);
   read(reader);
   reader.read.forEach((key) => checked.add(key));
   return reader.problems
@@ -636,7 +824,7 @@ export interface ConfigCheck {
 
 /** Reads and validates the whole stack config, collecting every problem and warning. */
 export function checkConfig(source: ConfigSource): ConfigCheck {
-  const reader = new Reader(source, CONFIG_KEYS);
+  const reader = new Reader(source);
   checkUnknownKeys(reader, source);
   const cerby: CerbyConfig = {
     workspace: reader.required("cerbyWorkspace", checkDnsLabel, "acme"),

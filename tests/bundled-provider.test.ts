@@ -47,7 +47,6 @@ describe("bundleProvider", () => {
       "components/cerby/errors",
       "components/cerby/provider",
       "components/config",
-      "components/config-reader",
       "components/validation",
     ]);
     for (const code of Object.values(bundle.modules)) {
