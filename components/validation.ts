@@ -13,16 +13,20 @@ export function checkGuid(value: string): string | undefined {
 /** How many characters of a value a message shows; a longer value would flood the terminal. */
 export const ECHO_LIMIT = 80;
 
-/** Hides the credentials of every URL-looking word: scheme://user:password@host, or user:password@host. */
-function maskUserinfo(value: string): string {
-  return value.replace(/\S+/g, (word) => {
+/**
+ * The same text with the user info of every URL in it shown as `***`: scheme://user:password@host,
+ * and user:password@host without a scheme. A password may itself hold "@", so everything up to
+ * the word's last "@" goes.
+ */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(/\S+/g, (word) => {
     const at = word.lastIndexOf("@");
     if (at < 0) {
       return word;
     }
-    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(word)?.[0];
+    const scheme = /[a-z][a-z0-9+.-]*:\/\//i.exec(word.slice(0, at));
     if (scheme) {
-      return `${scheme}***${word.slice(at)}`;
+      return `${word.slice(0, scheme.index + scheme[0].length)}***${word.slice(at)}`;
     }
     return word.slice(0, at).includes(":") ? `***${word.slice(at)}` : word;
   });
@@ -34,7 +38,7 @@ function maskUserinfo(value: string): string {
  * shows values only through this.
  */
 export function echoValue(value: string): string {
-  const characters = [...maskUserinfo(value)];
+  const characters = [...maskUrlCredentials(value)];
   if (characters.length <= ECHO_LIMIT) {
     return JSON.stringify(characters.join(""));
   }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, PROJECT, parseConfig } from "../components/config";
-import { checkAwsRegion, checkResourceGroupName, echoValue, isPulumiCiphertext, nearestName } from "../components/validation";
+import { checkAwsRegion, checkResourceGroupName, echoValue, isPulumiCiphertext, maskUrlCredentials, nearestName } from "../components/validation";
 import { configProblems, configSource, configWarnings } from "./support/config-source";
 import { runProgram } from "./support/program";
 
@@ -20,6 +20,7 @@ describe("echoValue: how every config message shows a value", () => {
     expect(echoValue("https://admin:hunter2@acme.cerby.com/api/v1")).toBe('"https://***@acme.cerby.com/api/v1"');
     expect(echoValue("see ftp://u:p%40ss@host and deploy:pw@acme")).toBe('"see ftp://***@host and ***@acme"');
     expect(echoValue("https://admin:p@ss@acme.cerby.com")).toBe('"https://***@acme.cerby.com"');
+    expect(maskUrlCredentials('redirect to "https://u:p@evil.example/x" refused')).toBe('redirect to "https://***@evil.example/x" refused');
   });
 
   test("an e-mail address is no credential and is shown", () => {
