@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_REGISTRATION_MODE, MAX_WAIT_MINUTES as MAX_REGISTRATION_WAIT_MINUTES, REGISTRATION_MODES, type RegistrationMode } from "./cerby/registration";
 import {
   awsPartition,
   checkApiUrl,
@@ -48,6 +49,9 @@ export interface CerbyConfig {
   workspace: string;
   /** Overrides https://{workspace}.cerby.com/api/v1, e.g. for an emulator on loopback. */
   apiUrl?: string;
+  registration: RegistrationMode;
+  /** 0: a guided create fails with the instructions; more: it waits that long for the vault to appear. */
+  registrationWaitMinutes: number;
 }
 
 export interface AzureConfig {
@@ -147,7 +151,19 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   cerbyApiKey: {
     type: "string",
     secret: true,
-    description: "Cerby API key (scopes: read and manage vaults). Read by the provider only, never stored in state.",
+    description:
+      'Cerby API key with the "Read vaults" scope (enough for guided registration); api registration also needs one to manage vaults. Read by the provider only, never stored in state.',
+  },
+  cerbyRegistration: {
+    type: "string",
+    default: DEFAULT_REGISTRATION_MODE,
+    description:
+      "How the vaults are registered in Cerby: api (POST/PATCH /vaults), guided (never writes to Cerby: prints what to enter in the Cerby app, then finds the vault by name), or auto (api, falling back to guided when Cerby has no create endpoint).",
+  },
+  cerbyRegistrationWaitMinutes: {
+    type: "integer",
+    default: 0,
+    description: `With guided registration, how long a create waits for a person to register the vault in Cerby (0–${MAX_REGISTRATION_WAIT_MINUTES} minutes); 0 fails with the instructions, and the next pulumi up finds the vault.`,
   },
   cerbyPreflight: {
     type: "boolean",
@@ -829,6 +845,8 @@ export function checkConfig(source: ConfigSource): ConfigCheck {
   const cerby: CerbyConfig = {
     workspace: reader.required("cerbyWorkspace", checkDnsLabel, "acme"),
     apiUrl: reader.optionalString("cerbyApiUrl", checkApiUrl),
+    registration: reader.oneOf("cerbyRegistration", REGISTRATION_MODES),
+    registrationWaitMinutes: reader.integer("cerbyRegistrationWaitMinutes", 0, MAX_REGISTRATION_WAIT_MINUTES),
   };
   const reported = reader.problems.length;
   const azureEnabled = reader.boolean("azureEnabled");
@@ -888,6 +906,6 @@ export function parseConfig(source: ConfigSource, warn: (message: string) => voi
 }
 
 /** The Cerby API base URL for a workspace, unless overridden. */
-export function cerbyApiBaseUrl(cerby: CerbyConfig): string {
+export function cerbyApiBaseUrl(cerby: Pick<CerbyConfig, "workspace" | "apiUrl">): string {
   return cerby.apiUrl ?? `https://${cerby.workspace}.cerby.com/api/v1`;
 }

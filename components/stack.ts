@@ -1,8 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import { cerbyApiBaseUrl, type StackConfig } from "./config";
+import { cerbyApiBaseUrl, type CerbyConfig, type StackConfig } from "./config";
 import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
+
+/**
+ * Whether the stack exports the client secret (always as a secret). Guided registration always
+ * does, whatever the stack asks, since a person pastes it into Cerby; otherwise `requested` decides.
+ */
+export function exportsClientSecret(cerby: Pick<CerbyConfig, "registration">, requested: boolean): boolean {
+  return cerby.registration === "guided" || requested;
+}
 
 /**
  * Builds every enabled integration from validated config and returns the stack outputs. Output
@@ -29,10 +37,14 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       keyVersionedId: azure.keyVersionedId,
       roleAssignmentId: azure.roleAssignmentId,
       clientSecretExpiresAt: azure.clientSecretExpiresAt,
-      clientSecret: pulumi.secret(azure.clientSecret),
+      clientSecretKeyId: azure.clientSecretKeyId,
       cerbyVaultId: azure.cerbyVaultId,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
     });
+    // Until a setting asks otherwise, the stack exports it as it always has.
+    if (exportsClientSecret(config.cerby, true)) {
+      outputs.clientSecret = pulumi.secret(azure.clientSecret);
+    }
   }
 
   if (config.aws) {

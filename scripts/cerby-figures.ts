@@ -4,28 +4,22 @@
  * - HTTP requests per provider create, read, update and delete on the happy path;
  * - wall time of a create that meets 503, 503, 429 (Retry-After: 1), then succeeds, with the
  *   default retry policy (so the jittered backoff is real; several runs are shown);
- * - size in bytes of the serialized provider that every CerbyVault carries in `__provider`.
+ * - size in bytes of the serialized provider that every CerbyVault carries in `__provider`;
+ * - guided registration (write endpoints off): HTTP requests of a first and a second run, of a
+ *   waiting create (a fake timer registers the vault on the third pause: nothing really waits),
+ *   of auto's fallback; and the instructions a first guided run prints, with placeholders.
  */
 import { CerbyVaultInputs, CerbyVaultOutputs, CerbyVaultProvider } from "../components/cerby/provider";
 import { CerbyVault } from "../components/cerby/vault";
-import { CerbyEmulator, Fault } from "../tests/support/cerby-emulator";
+import { CerbyEmulator, Fault, WriteEndpoints } from "../tests/support/cerby-emulator";
 import { runUnderMocks } from "../tools/mock-runtime";
-import { akvSettings } from "../tests/support/cerby-fixtures";
+import { akvVaultInputs } from "../tests/support/cerby-fixtures";
 
 const API_KEY = "figures-api-key-0123456789";
 const RUNS = 5;
 
 function inputs(apiUrl: string, overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {
-  return {
-    workspace: "acme",
-    apiUrl,
-    name: "Azure Key Vault",
-    scheme: "akv",
-    setAsDefault: false,
-    onDelete: "retain",
-    akv: akvSettings("figures-client-secret-value"),
-    ...overrides,
-  };
+  return akvVaultInputs(apiUrl, "figures-client-secret-value", overrides);
 }
 
 /** The Azure preflight is off: these figures are about Cerby's API, and the vault URL is fictitious. */
@@ -34,16 +28,17 @@ const SETTINGS: Record<string, string> = {
   "cerby-external-keys:cerbyPreflight": "false",
 };
 
-async function configured(): Promise<CerbyVaultProvider> {
-  const provider = new CerbyVaultProvider({ log: { info: () => undefined, warn: () => undefined } });
+async function configured(options: ConstructorParameters<typeof CerbyVaultProvider>[0] = {}): Promise<CerbyVaultProvider> {
+  const provider = new CerbyVaultProvider({ log: { info: () => undefined, warn: () => undefined }, ...options });
   await provider.configure({ config: { get: (key) => SETTINGS[key], require: (key) => SETTINGS[key] } });
   return provider;
 }
 
-async function withEmulator<T>(work: (emulator: CerbyEmulator) => Promise<T>): Promise<T> {
+async function withEmulator<T>(work: (emulator: CerbyEmulator) => Promise<T>, writeEndpoints: WriteEndpoints = "on"): Promise<T> {
   const emulator = await CerbyEmulator.start({
     keys: { [API_KEY]: { role: "owner", scopes: ["vaults:read", "vaults:write"] } },
     withLocalVault: true,
+    writeEndpoints,
   });
   try {
     return await work(emulator);
@@ -135,10 +130,75 @@ async function providerSize(): Promise<void> {
   console.log(`Serialized __provider: ${Buffer.byteLength(serialized, "utf8")} bytes (${serialized.split("\n").length} lines)`);
 }
 
+/** Runs `work`, which is expected to fail, and returns the failure's message. */
+async function failureOf(work: () => Promise<unknown>): Promise<string> {
+  try {
+    await work();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error("expected a failure");
+}
+
+async function guidedCounts(): Promise<void> {
+  const rows: [string, string][] = [];
+  await withEmulator(async (emulator) => {
+    const provider = await configured();
+    const guided = inputs(emulator.url, { registration: "guided" });
+    rows.push(["guided create, first run (fails)", await counted(emulator, () => failureOf(() => provider.create(guided)))]);
+    emulator.seed({ name: guided.name, scheme: "akv" });
+    rows.push(["guided create, second run", await counted(emulator, () => provider.create(guided))]);
+  }, 404);
+  await withEmulator(async (emulator) => {
+    let clock = 0;
+    let pauses = 0;
+    const provider = await configured({
+      wait: {
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+          if (++pauses === 3) {
+            emulator.seed({ name: "Azure Key Vault", scheme: "akv" });
+          }
+        },
+      },
+    });
+    const waiting = inputs(emulator.url, { registration: "guided", registrationWaitMinutes: 15 });
+    rows.push(["waiting create (3 pauses)", await counted(emulator, () => provider.create(waiting))]);
+  }, 404);
+  for (const status of [404, 405, 501] as const) {
+    await withEmulator(async (emulator) => {
+      const provider = await configured();
+      rows.push([`auto, POST answers ${status} (fails)`, await counted(emulator, () => failureOf(() => provider.create(inputs(emulator.url))))]);
+    }, status);
+  }
+  console.log("HTTP requests of guided registration (write endpoints off):");
+  for (const [operation, count] of rows) {
+    console.log(`  ${operation.padEnd(34)} ${count}`);
+  }
+}
+
+/** The message of a first guided run, with placeholders where the stack's values go. */
+async function guidedInstructions(): Promise<void> {
+  await withEmulator(async (emulator) => {
+    const provider = await configured();
+    const akv = { tenantId: "<tenant ID>", clientId: "<client ID>", clientSecret: "figures-client-secret-value", vaultUrl: "<vault URL>", keyName: "<key name>" };
+    const kmsByo = { awsAccountId: "<AWS account ID>", kmsKeyId: "<KMS key ID>", roleArn: "<role ARN>" };
+    const azure = await failureOf(() => provider.create(inputs(emulator.url, { registration: "guided", name: "<vault name>", akv })));
+    const aws = await failureOf(() =>
+      provider.create(inputs(emulator.url, { registration: "guided", name: "<vault name>", scheme: "kms_byo", akv: undefined, kmsByo })),
+    );
+    console.log(`First guided run, Azure (error at the CerbyVault):\n${azure}\n`);
+    console.log(`First guided run, AWS, values only:\n${aws.split("\n").filter((line) => line.startsWith("       ")).join("\n")}`);
+  }, 404);
+}
+
 async function main(): Promise<void> {
   await requestCounts();
   await faultyCreate();
   await providerSize();
+  await guidedCounts();
+  await guidedInstructions();
 }
 
 main().catch((error: unknown) => {

@@ -11,6 +11,7 @@ const T = {
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
   vault: "pulumi-nodejs:dynamic/cerby:Vault",
+  keyContinuity: "pulumi-nodejs:dynamic/cerby:KeyContinuity",
   integration: "cerby:aws:KmsIntegration",
 };
 
@@ -58,7 +59,7 @@ describe("the AWS program with default config", () => {
 
   test("declares exactly the expected cloud resources and no Azure ones", () => {
     const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
-    expect(custom).toEqual([T.alias, T.alias, T.role, T.rolePolicy, T.key, T.replica, T.vault, T.provider, T.provider].sort());
+    expect(custom).toEqual([T.alias, T.alias, T.role, T.rolePolicy, T.key, T.replica, T.vault, T.provider, T.provider, T.keyContinuity].sort());
     const components = resources.filter((resource) => !resource.custom).map((resource) => resource.type).sort();
     expect(components).toEqual(["cerby:aws:AccessRole", "cerby:aws:KmsIntegration", "cerby:aws:KmsKey", "cerby:aws:KmsReplicaKey"]);
   });
@@ -201,6 +202,13 @@ describe("the AWS program with default config", () => {
 });
 
 describe("the AWS program with chosen options", () => {
+  test("cerbyRegistration and its wait reach the Cerby vault; auto and no wait by default", async () => {
+    const { resources } = await runAws({ cerbyRegistration: "guided", cerbyRegistrationWaitMinutes: 30 });
+    expect(inputs(single(resources, T.vault))).toMatchObject({ registration: "guided", registrationWaitMinutes: 30 });
+    const defaults = await runAws();
+    expect(inputs(single(defaults.resources, T.vault))).toMatchObject({ registration: "auto", registrationWaitMinutes: 0 });
+  });
+
   test("acknowledged non-standard Regions reach the providers, and the keys land there", async () => {
     const { resources, aws, outputs } = await runAws({ awsPrimaryRegion: "eu-west-1", awsReplicaRegion: "eu-central-1", awsAllowNonStandardRegions: true });
     expect([inputs(provider(resources, "primary")).region, inputs(provider(resources, "replica")).region]).toEqual(["eu-west-1", "eu-central-1"]);
@@ -239,9 +247,11 @@ describe("the AWS program with chosen options", () => {
     expect(role.name).toBe("acme-cerby");
     expect(resources.filter((resource) => resource.type === T.alias).map((alias) => inputs(alias).name)).toEqual(["alias/acme/cerby", "alias/acme/cerby"]);
     expect([inputs(single(resources, T.key)).deletionWindowInDays, inputs(single(resources, T.replica)).deletionWindowInDays]).toEqual([7, 7]);
-    for (const type of [T.key, T.replica, T.role]) {
-      expect({ type, tags: inputs(single(resources, type)).tags }).toEqual({ type, tags: { costCenter: "1234" } });
+    // The keys also carry the marker tag the deployer policy scopes key management by.
+    for (const type of [T.key, T.replica]) {
+      expect({ type, tags: inputs(single(resources, type)).tags }).toEqual({ type, tags: { costCenter: "1234", "cerby-external-keys": "cerby-key" } });
     }
+    expect(inputs(single(resources, T.role)).tags).toEqual({ costCenter: "1234" });
     expect(inputs(single(resources, T.vault))).toMatchObject({
       name: "Acme AWS",
       setAsDefault: true,

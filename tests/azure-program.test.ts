@@ -1,4 +1,5 @@
 import { KEY_VAULT_ROLES } from "../components/config";
+import { exportsClientSecret } from "../components/stack";
 import { isSecretValue, redactSecrets, type RecordedResource } from "../tools/mock-runtime";
 import { APP_CLIENT_ID, CLIENT_SECRET, SERVICE_PRINCIPAL_OBJECT_ID, SIGNED_IN, azureCloud } from "./support/azure-cloud";
 import { runProgram, single } from "./support/program";
@@ -28,7 +29,7 @@ describe("the Azure program with default config", () => {
   test("declares exactly the expected cloud resources, one of each role", () => {
     const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
     expect(custom).toEqual(
-      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.delay, T.cerbyVault].sort(),
+      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.delay, T.cerbyVault, T.keyContinuity].sort(),
     );
   });
 
@@ -116,18 +117,20 @@ describe("the Azure program with default config", () => {
     expect(keyComponent.dependsOn).toContain(delay.urn);
   });
 
-  test("the role assignment depends on the service principal and the key", () => {
+  test("the role assignment depends on the service principal and, through the key continuity guard, the key", () => {
     const { cerby } = roleAssignments(resources);
     const component = resources.find((resource) => resource.urn === cerby.parent)!;
-    const key = single(resources, T.key);
+    const guard = single(resources, T.keyContinuity);
     const servicePrincipal = single(resources, T.servicePrincipal);
-    expect(cerby.dependsOn).toEqual(expect.arrayContaining([key.urn, servicePrincipal.urn]));
+    expect(cerby.dependsOn).toEqual(expect.arrayContaining([guard.urn, servicePrincipal.urn]));
+    expect(guard.dependsOn).toContain(single(resources, T.key).urn);
     expect(component.type).toBe("cerby:azure:RoleAssignment");
   });
 
   test("the Cerby vault gets the five values, scheme akv and the configured name and default flag", () => {
     const cerbyVault = inputs(single(resources, T.cerbyVault));
     expect(cerbyVault).toMatchObject({ workspace: "acme", name: "Azure Key Vault", scheme: "akv", setAsDefault: false, onDelete: "retain" });
+    expect(cerbyVault).toMatchObject({ registration: "auto", registrationWaitMinutes: 0 });
     expect(cerbyVault.akv).toEqual({
       clientId: APP_CLIENT_ID,
       tenantId: SIGNED_IN.tenantId,
@@ -191,6 +194,18 @@ describe("the Azure program with default config", () => {
 });
 
 describe("the Azure program with chosen options", () => {
+  test("cerbyRegistration guided and its wait reach the Cerby vault, and the client secret stays a secret stack output", async () => {
+    const { resources, outputs } = await runProgram({ cerbyRegistration: "guided", cerbyRegistrationWaitMinutes: 20 });
+    expect(inputs(single(resources, T.cerbyVault))).toMatchObject({ registration: "guided", registrationWaitMinutes: 20 });
+    expect(outputs.clientSecret).toEqual({ kind: "secret", value: CLIENT_SECRET });
+  });
+
+  test("guided registration exports the client secret whatever the stack asks; other modes as asked", () => {
+    expect(exportsClientSecret({ registration: "guided" }, false)).toBe(true);
+    expect(exportsClientSecret({ registration: "auto" }, false)).toBe(false);
+    expect(exportsClientSecret({ registration: "api" }, true)).toBe(true);
+  });
+
   test.each([
     ["crypto-user", KEY_VAULT_ROLES["crypto-user"].id],
     ["crypto-officer", KEY_VAULT_ROLES["crypto-officer"].id],

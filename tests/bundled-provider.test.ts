@@ -46,6 +46,7 @@ describe("bundleProvider", () => {
       "components/cerby/contract",
       "components/cerby/errors",
       "components/cerby/provider",
+      "components/cerby/registration",
       "components/config",
       "components/validation",
     ]);

@@ -3,7 +3,7 @@ import { ClientTuning } from "../components/cerby/client";
 import { CerbyApiError } from "../components/cerby/errors";
 import { CerbyVaultInputs, CerbyVaultOutputs, CerbyVaultProvider, ProviderLog } from "../components/cerby/provider";
 import { CerbyEmulator, Fault, RecordedRequest, RECOVERABLE_FAULTS } from "./support/cerby-emulator";
-import { akvSettings } from "./support/cerby-fixtures";
+import { akvVaultInputs } from "./support/cerby-fixtures";
 
 const API_KEY = "cerby-provider-key-4e8b1f0c2d";
 const CLIENT_SECRET = "entra-secret-Zx8~Qp2_first";
@@ -69,16 +69,7 @@ async function provider(tuning: ClientTuning = {}, apiKey = API_KEY): Promise<{ 
 }
 
 function akvInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {
-  return {
-    workspace: "acme",
-    apiUrl: emulator.url,
-    name: "Azure Key Vault",
-    scheme: "akv",
-    setAsDefault: false,
-    onDelete: "retain",
-    akv: akvSettings(CLIENT_SECRET),
-    ...overrides,
-  };
+  return akvVaultInputs(emulator.url, CLIENT_SECRET, overrides);
 }
 
 function kmsInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {

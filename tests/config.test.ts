@@ -20,7 +20,7 @@ function problemsOf(values: Record<string, unknown>): string[] {
 describe("parseConfig accepts good config", () => {
   test("the smallest config gives the documented defaults", () => {
     const config: StackConfig = parseConfig(source({}));
-    expect(config.cerby).toEqual({ workspace: "acme", apiUrl: undefined });
+    expect(config.cerby).toEqual({ workspace: "acme", apiUrl: undefined, registration: "auto", registrationWaitMinutes: 0 });
     expect(config.azure).toEqual({
       tenantId: undefined,
       subscriptionId: undefined,
@@ -102,6 +102,9 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["unknown SKU", { keyVaultSku: "basic" }, /^keyVaultSku "basic" is not allowed; use one of: standard, premium/],
   ["retention below 7", { softDeleteRetentionDays: 6 }, /^softDeleteRetentionDays 6 is out of range; use a number from 7 to 90/],
   ["retention above 90", { softDeleteRetentionDays: 91 }, /^softDeleteRetentionDays 91 is out of range/],
+  ["unknown registration mode", { cerbyRegistration: "manual" }, /^cerbyRegistration "manual" is not allowed; use one of: api, guided, auto/],
+  ["registration wait above an hour", { cerbyRegistrationWaitMinutes: 61 }, /^cerbyRegistrationWaitMinutes 61 is out of range; use a number from 0 to 60/],
+  ["negative registration wait", { cerbyRegistrationWaitMinutes: -1 }, /^cerbyRegistrationWaitMinutes -1 is out of range/],
   ["retention not a number", { softDeleteRetentionDays: "ninety" }, /^softDeleteRetentionDays "ninety" is not a whole number/],
   ["purgeProtection not a boolean", { purgeProtection: "on" }, /^purgeProtection "on" is not a boolean/],
   ["key name with a space", { keyName: "cerby key" }, /^keyName "cerby key" may contain only letters, digits and hyphens/],

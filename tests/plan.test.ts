@@ -72,6 +72,7 @@ describe("the plan of Pulumi.dev.yaml", () => {
       [T.delay]: 1,
       [T.key]: 1,
       [T.cerbyVault]: 1,
+      [T.keyContinuity]: 1,
     });
     expect(dev.resources.filter((item) => !item.custom).map((item) => item.type)).toContain("cerby:azure:KeyVaultIntegration");
   });
@@ -84,11 +85,11 @@ describe("the plan of Pulumi.dev.yaml", () => {
     expect(delay.dependsOn).toContain(resourceRef(deployerGrant));
   });
 
-  test("the service principal's role assignment waits for the service principal and the key", () => {
+  test("the service principal's role assignment waits for the service principal and, through the key continuity guard, the key", () => {
     const assignment = one(dev.resources, T.roleAssignment, "-cerby");
-    expect(assignment.dependsOn).toEqual(
-      expect.arrayContaining([resourceRef(one(dev.resources, T.servicePrincipal)), resourceRef(one(dev.resources, T.key))]),
-    );
+    const guard = one(dev.resources, T.keyContinuity);
+    expect(assignment.dependsOn).toEqual(expect.arrayContaining([resourceRef(one(dev.resources, T.servicePrincipal)), resourceRef(guard)]));
+    expect(guard.dependsOn).toContain(resourceRef(one(dev.resources, T.key)));
   });
 
   test("the Cerby vault is registered only after the service principal's role assignment", () => {
@@ -261,6 +262,15 @@ describe("--all", () => {
     const identity = beta.invokes.find((item) => item.token === "aws:index/getCallerIdentity:getCallerIdentity");
     expect(identity).toMatchObject({ result: { accountId: "123456789012" }, from: { accountId: "config awsAccountId" } });
     expect(beta.outputs.awsAccountId).toBe("123456789012");
+  });
+
+  test("shows the registration mode of each Cerby vault, in the table too", async () => {
+    const [alpha, beta] = await planJson<Plan[]>("--all", "--dir", path.join(FIXTURES, "plan-stacks"));
+    const modes = (plan: Plan) => plan.resources.filter((resource) => resource.type === T.cerbyVault).map((resource) => resource.inputs.registration);
+    expect(modes(alpha)).toEqual(["auto"]);
+    expect(modes(beta)).toEqual(["guided", "guided"]);
+    const { stdout } = await plan("--all", "--dir", path.join(FIXTURES, "plan-stacks"));
+    expect(count(stdout, "registration             guided")).toBe(2);
   });
 
   test("a stack with invalid config fails alone: the others are still planned, the exit code is 1", async () => {

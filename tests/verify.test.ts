@@ -164,6 +164,20 @@ describe("npm run verify", () => {
     expect(azure.vaultCalls("wrapkey")).toHaveLength(1);
   });
 
+  test("vaults registered by hand (guided registration) pass with a key that has the read scope alone, and verify only reads", async () => {
+    const handMade = await CerbyEmulator.start({ keys: { [API_KEY]: { role: "member", scopes: ["vaults:read"] } }, writeEndpoints: 404 });
+    try {
+      const azureVault = handMade.seed({ name: "Azure Key Vault", scheme: "akv" });
+      const awsVault = handMade.seed({ name: "AWS KMS", scheme: "kms_byo" });
+      const result = await run({ ...outputs, cerbyApiUrl: handMade.url, cerbyVaultId: azureVault.id, awsCerbyVaultId: awsVault.id });
+      expect(statuses(result)).toMatchObject({ "cerby.azure-vault": "pass", "cerby.aws-vault": "pass" });
+      expect(result.status).toBe(0);
+      expect(handMade.requests.map((request) => request.method)).toEqual(["GET"]);
+    } finally {
+      await handMade.stop();
+    }
+  });
+
   test("the text report prints one line per check with its status and reason", async () => {
     let stdout = "";
     const status = await main(

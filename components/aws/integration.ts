@@ -3,6 +3,7 @@ import { Provider } from "@pulumi/aws/provider";
 import { getCallerIdentityOutput } from "@pulumi/aws/getCallerIdentity";
 import type { AwsConfig, CerbyConfig } from "../config";
 import { CerbyVault } from "../cerby/vault";
+import { KeyContinuityGuard } from "../keyContinuity";
 import { CerbyKmsKey } from "./kmsKey";
 import { CerbyKmsReplicaKey } from "./replicaKey";
 import { CerbyAccessRole } from "./role";
@@ -57,7 +58,6 @@ export class AwsKmsIntegration extends pulumi.ComponentResource {
       {
         provider: primaryProvider,
         description,
-        aliasName: config.kmsKeyAlias,
         deletionWindowInDays: config.kmsDeletionWindowDays,
         tags: config.tags,
       },
@@ -70,12 +70,25 @@ export class AwsKmsIntegration extends pulumi.ComponentResource {
         provider: replicaProvider,
         primaryKeyArn: key.keyArn,
         description,
-        aliasName: config.kmsKeyAlias,
         deletionWindowInDays: config.kmsDeletionWindowDays,
         tags: config.tags,
       },
       { parent: this },
     );
+
+    // Everything below that points at a key takes its ID from the guard: a state that lost a key
+    // stops there, before an alias, the role's policy or the Cerby vault moves to a new key.
+    const guard = new KeyContinuityGuard(
+      `${name}-key-continuity`,
+      { cloud: "aws", identity: { keyId: key.keyId, keyArn: key.keyArn, replicaKeyArn: replica.keyArn } },
+      { parent: this },
+    );
+    const keyId = guard.pinned("keyId");
+    const keyArn = guard.pinned("keyArn");
+    const replicaKeyArn = guard.pinned("replicaKeyArn");
+    key.alias(config.kmsKeyAlias, keyId);
+    // A replica has its primary's key ID; taking it from the replica's ARN ties the alias to it.
+    replica.alias(config.kmsKeyAlias, replicaKeyArn.apply((arn) => arn.slice(arn.lastIndexOf("/") + 1)));
 
     const role = new CerbyAccessRole(
       `${name}-role`,
@@ -84,7 +97,7 @@ export class AwsKmsIntegration extends pulumi.ComponentResource {
         roleName: config.roleName,
         cerbyPrincipalArn: config.cerbyPrincipalArn,
         cerbyWorkspaceId: config.cerbyWorkspaceId,
-        keyArns: [key.keyArn, replica.keyArn],
+        keyArns: [keyArn, replicaKeyArn],
         tags: config.tags,
       },
       { parent: this },
@@ -99,20 +112,22 @@ export class AwsKmsIntegration extends pulumi.ComponentResource {
       {
         workspace: args.cerby.workspace,
         apiUrl: args.cerby.apiUrl,
+        registration: args.cerby.registration,
+        registrationWaitMinutes: args.cerby.registrationWaitMinutes,
         name: config.cerbyVaultName,
         scheme: "kms_byo",
         setAsDefault: config.cerbyVaultSetAsDefault,
         onDelete: config.cerbyVaultOnDelete,
-        kmsByo: { awsAccountId: this.accountId, kmsKeyId: key.keyId, roleArn: role.roleArn },
+        kmsByo: { awsAccountId: this.accountId, kmsKeyId: keyId, roleArn: role.roleArn },
       },
-      { parent: this, dependsOn: [key, replica, role] },
+      { parent: this, dependsOn: [key, replica, role, guard] },
     );
 
     this.primaryRegion = pulumi.output(config.primaryRegion);
     this.replicaRegion = pulumi.output(config.replicaRegion);
-    this.keyArn = key.keyArn;
-    this.keyId = key.keyId;
-    this.replicaKeyArn = replica.keyArn;
+    this.keyArn = keyArn;
+    this.keyId = keyId;
+    this.replicaKeyArn = replicaKeyArn;
     this.roleArn = role.roleArn;
     this.cerbyVaultId = vault.vaultId;
 

@@ -7,13 +7,17 @@ export const KMS_KEY_SPEC = "RSA_4096";
 /** Cerby encrypts and decrypts with the key; it never signs. */
 export const KMS_KEY_USAGE = "ENCRYPT_DECRYPT";
 
+/**
+ * A tag every Cerby key (primary and replica) carries, whatever the stack's `tags`: the deployer
+ * policy (docs/aws-deployer-policy.json) grants key management only on keys that carry it.
+ */
+export const KMS_KEY_MARKER_TAG = { "cerby-external-keys": "cerby-key" } as const;
+
 export interface CerbyKmsKeyArgs {
   /** Provider of the primary Region; the key lives where it points. */
   provider: Provider;
   /** Shown in the AWS console, so that nobody disables the key without knowing what it is for. */
   description: string;
-  /** Alias of the key, "alias/…". Aliases are per Region; this one is in the primary Region. */
-  aliasName: string;
   /** Days AWS waits before deleting the key once its deletion is scheduled (7–30). */
   deletionWindowInDays: number;
   tags: Record<string, string>;
@@ -28,7 +32,8 @@ export class CerbyKmsKey extends pulumi.ComponentResource {
   readonly keyArn: pulumi.Output<string>;
   /** The mrk-… ID Cerby asks for; the replica shares it. */
   readonly keyId: pulumi.Output<string>;
-  readonly aliasName: pulumi.Output<string>;
+  private readonly provider: Provider;
+  private readonly resourceName: string;
 
   constructor(name: string, args: CerbyKmsKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cerby:aws:KmsKey", name, {}, opts);
@@ -45,21 +50,35 @@ export class CerbyKmsKey extends pulumi.ComponentResource {
         keyUsage: KMS_KEY_USAGE,
         multiRegion: true,
         deletionWindowInDays: args.deletionWindowInDays,
-        tags: args.tags,
+        tags: { ...args.tags, ...KMS_KEY_MARKER_TAG },
       },
       { parent: this, provider: args.provider, protect: true, retainOnDelete: true },
     );
 
-    const alias = new kms.Alias(
-      `${name}-alias`,
-      { name: args.aliasName, targetKeyId: key.keyId },
-      { parent: this, provider: args.provider },
-    );
-
+    this.provider = args.provider;
+    this.resourceName = name;
     this.keyArn = key.arn;
     this.keyId = key.keyId;
-    this.aliasName = alias.name;
 
-    this.registerOutputs({ keyArn: this.keyArn, keyId: this.keyId, aliasName: this.aliasName });
+    this.registerOutputs({ keyArn: this.keyArn, keyId: this.keyId });
   }
+
+  /**
+   * The key's alias in its Region, made by the integration once the key continuity guard passes
+   * on the key ID. It stays this component's child, so its URN is the one it always had.
+   */
+  alias(aliasName: string, targetKeyId: pulumi.Input<string>): kms.Alias {
+    return keyAlias(this, `${this.resourceName}-alias`, this.provider, aliasName, targetKeyId);
+  }
+}
+
+/** An alias of a Cerby key (primary or replica), a child of the key's component. */
+export function keyAlias(
+  parent: pulumi.ComponentResource,
+  name: string,
+  provider: Provider,
+  aliasName: string,
+  targetKeyId: pulumi.Input<string>,
+): kms.Alias {
+  return new kms.Alias(name, { name: aliasName, targetKeyId }, { parent, provider });
 }

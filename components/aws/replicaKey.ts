@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Provider } from "@pulumi/aws/provider";
 import * as kms from "@pulumi/aws/kms";
+import { KMS_KEY_MARKER_TAG, keyAlias } from "./kmsKey";
 
 export interface CerbyKmsReplicaKeyArgs {
   /** Provider of the replica Region; it must differ from the primary key's Region. */
@@ -8,8 +9,6 @@ export interface CerbyKmsReplicaKeyArgs {
   /** ARN of the multi-Region primary key to replicate. */
   primaryKeyArn: pulumi.Input<string>;
   description: string;
-  /** Alias of the replica in its Region, so that it can be found there by the same name. */
-  aliasName: string;
   /** Days AWS waits before deleting the replica once its deletion is scheduled (7–30). */
   deletionWindowInDays: number;
   tags: Record<string, string>;
@@ -23,7 +22,8 @@ export interface CerbyKmsReplicaKeyArgs {
 export class CerbyKmsReplicaKey extends pulumi.ComponentResource {
   readonly keyArn: pulumi.Output<string>;
   readonly keyId: pulumi.Output<string>;
-  readonly aliasName: pulumi.Output<string>;
+  private readonly provider: Provider;
+  private readonly resourceName: string;
 
   constructor(name: string, args: CerbyKmsReplicaKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cerby:aws:KmsReplicaKey", name, {}, opts);
@@ -36,21 +36,21 @@ export class CerbyKmsReplicaKey extends pulumi.ComponentResource {
         primaryKeyArn: args.primaryKeyArn,
         description: args.description,
         deletionWindowInDays: args.deletionWindowInDays,
-        tags: args.tags,
+        tags: { ...args.tags, ...KMS_KEY_MARKER_TAG },
       },
       { parent: this, provider: args.provider, protect: true, retainOnDelete: true },
     );
 
-    const alias = new kms.Alias(
-      `${name}-alias`,
-      { name: args.aliasName, targetKeyId: replica.keyId },
-      { parent: this, provider: args.provider },
-    );
-
+    this.provider = args.provider;
+    this.resourceName = name;
     this.keyArn = replica.arn;
     this.keyId = replica.keyId;
-    this.aliasName = alias.name;
 
-    this.registerOutputs({ keyArn: this.keyArn, keyId: this.keyId, aliasName: this.aliasName });
+    this.registerOutputs({ keyArn: this.keyArn, keyId: this.keyId });
+  }
+
+  /** The replica's alias in its Region, by the same name as the primary's (see CerbyKmsKey.alias). */
+  alias(aliasName: string, targetKeyId: pulumi.Input<string>): kms.Alias {
+    return keyAlias(this, `${this.resourceName}-alias`, this.provider, aliasName, targetKeyId);
   }
 }

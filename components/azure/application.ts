@@ -23,8 +23,9 @@ export function clientSecretEndDate(startDate: string, lifetimeDays: number): st
 
 /**
  * The Entra application, its service principal and the client secret that Cerby uses to reach
- * the key. The secret is replaced create-before-delete when its start date or lifetime changes,
- * so Cerby can be given the new one before the old one disappears.
+ * the key. A new start date or lifetime creates a new secret before anything else changes, and
+ * Pulumi never deletes a secret (see the password's options): the one Cerby holds stays valid
+ * until its own end date, whatever fails during a rotation and whatever runs after it.
  */
 export class CerbyApplication extends pulumi.ComponentResource {
   readonly clientId: pulumi.Output<string>;
@@ -66,7 +67,15 @@ export class CerbyApplication extends pulumi.ComponentResource {
         endDate,
         rotateWhenChanged: { startDate, endDate },
       },
-      { parent: this, additionalSecretOutputs: ["value"], deleteBeforeReplace: false },
+      // retainOnDelete: the engine never calls Delete for it, on replacement, on a delete left
+      // pending by a failed run, or on destroy; it only drops the old secret from state (Pulumi
+      // docs, "retainOnDelete": "when deleting or replacing the resource"; pulumi/pulumi#8746). Cerby
+      // may still hold that secret (the Cerby update can fail after the new one was created, and
+      // the next run would otherwise delete the old one first), so it must outlive the rotation;
+      // the person revokes it by key ID once `npm run verify` passes (README, "Client-secret
+      // rotation"). The engine reads the option from the old resource's state (pulumi/pulumi#13428),
+      // so an upgraded stack records it with one `pulumi up` before its next rotation.
+      { parent: this, additionalSecretOutputs: ["value"], deleteBeforeReplace: false, retainOnDelete: true },
     );
 
     this.clientId = application.clientId;

@@ -3,6 +3,7 @@ import * as resources from "@pulumi/azure-native/resources";
 import { KEY_VAULT_ROLES, type AzureConfig, type CerbyConfig } from "../config";
 import { CerbyVault } from "../cerby/vault";
 import { CerbyApplication } from "./application";
+import { KeyContinuityGuard } from "../keyContinuity";
 import { CerbyKey } from "./key";
 import { CerbyKeyVault } from "./keyVault";
 import { VaultDeleteLock } from "./deleteLock";
@@ -30,6 +31,8 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
   readonly clientId: pulumi.Output<string>;
   readonly clientSecret: pulumi.Output<string>;
   readonly clientSecretExpiresAt: pulumi.Output<string>;
+  /** Key ID of the current client secret, to revoke the previous one by after a rotation. */
+  readonly clientSecretKeyId: pulumi.Output<string>;
   readonly servicePrincipalObjectId: pulumi.Output<string>;
   readonly resourceGroupName: pulumi.Output<string>;
   readonly keyVaultId: pulumi.Output<string>;
@@ -124,6 +127,16 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       { parent: this, dependsOn: keyDependsOn },
     );
 
+    // What points at the key or vault below takes its ID from the guard: a state that lost a
+    // soft-deleted key or vault stops there, before Cerby's access, the lock or the Cerby vault move.
+    const guard = new KeyContinuityGuard(
+      `${name}-key-continuity`,
+      { cloud: "azure", identity: { vaultId: vault.vaultId, keyResourceId: key.keyResourceId, keyUri: key.keyUri } },
+      { parent: this },
+    );
+    const vaultId = guard.pinned("vaultId");
+    const keyUri = guard.pinned("keyUri");
+
     const role = KEY_VAULT_ROLES[azure.servicePrincipalRole];
     const servicePrincipalRole = new KeyVaultRoleAssignment(
       `${name}-cerby`,
@@ -132,7 +145,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
         roleDefinitionGuid: role.id,
         principalId: application.servicePrincipalObjectId,
         principalType: "ServicePrincipal",
-        scope: azure.roleScope === "key" ? key.keyResourceId : vault.vaultId,
+        scope: azure.roleScope === "key" ? guard.pinned("keyResourceId") : vaultId,
         description: `${role.displayName} for Cerby's service principal (cerby-external-keys).`,
       },
       { parent: this },
@@ -140,7 +153,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
 
     roleAssignments.push(servicePrincipalRole);
     if (azure.deleteLock) {
-      new VaultDeleteLock(`${name}-kv-lock`, { vaultId: vault.vaultId }, { parent: this, dependsOn: [...roleAssignments, key] });
+      new VaultDeleteLock(`${name}-kv-lock`, { vaultId }, { parent: this, dependsOn: [...roleAssignments, key] });
     }
 
     // Cerby is called only once its service principal can use the key.
@@ -149,6 +162,8 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       {
         workspace: args.cerby.workspace,
         apiUrl: args.cerby.apiUrl,
+        registration: args.cerby.registration,
+        registrationWaitMinutes: args.cerby.registrationWaitMinutes,
         name: azure.cerbyVaultName,
         scheme: "akv",
         setAsDefault: azure.cerbyVaultSetAsDefault,
@@ -157,23 +172,25 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
           clientId: application.clientId,
           tenantId: this.tenantId,
           clientSecret: application.clientSecret,
-          vaultUrl: vault.vaultUri,
-          keyName: key.keyName,
+          // Named by the pinned IDs; the guard passes them on once it has accepted those.
+          vaultUrl: guard.gate(vault.vaultUri),
+          keyName: guard.gate(key.keyName),
         },
       },
-      { parent: this, dependsOn: [servicePrincipalRole, key] },
+      { parent: this, dependsOn: [servicePrincipalRole, key, guard] },
     );
 
     this.clientId = application.clientId;
     this.clientSecret = application.clientSecret;
     this.clientSecretExpiresAt = application.clientSecretExpiresAt;
+    this.clientSecretKeyId = application.clientSecretKeyId;
     this.servicePrincipalObjectId = application.servicePrincipalObjectId;
-    this.keyVaultId = vault.vaultId;
+    this.keyVaultId = vaultId;
     this.keyVaultName = vault.vaultName;
     this.keyVaultUri = vault.vaultUri;
     this.keyName = key.keyName;
-    this.keyResourceId = key.keyResourceId;
-    this.keyId = key.keyUri;
+    this.keyResourceId = guard.pinned("keyResourceId");
+    this.keyId = keyUri;
     this.keyVersionedId = key.keyUriWithVersion;
     this.roleAssignmentId = servicePrincipalRole.roleAssignmentId;
     this.cerbyVaultId = cerbyVault.vaultId;
@@ -183,6 +200,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       clientId: this.clientId,
       clientSecret: this.clientSecret,
       clientSecretExpiresAt: this.clientSecretExpiresAt,
+      clientSecretKeyId: this.clientSecretKeyId,
       servicePrincipalObjectId: this.servicePrincipalObjectId,
       resourceGroupName: this.resourceGroupName,
       keyVaultId: this.keyVaultId,

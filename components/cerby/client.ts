@@ -305,7 +305,8 @@ export class CerbyClient {
       return parsed === undefined ? { network: "malformed-response", what: "a body that is not JSON" } : { body: parsed };
     }
     const entry = parseErrorBody(parsed);
-    if (response.status === 429 || response.status >= 500) {
+    // 501 Not Implemented is an answer, not a fault: the endpoint does not exist, and a retry would not change that.
+    if (response.status === 429 || (response.status >= 500 && response.status !== 501)) {
       return {
         status: response.status,
         retryAfterMs: response.status === 429 ? retryAfterMs(response.headers.get(RETRY_AFTER_HEADER)) : undefined,
@@ -338,7 +339,8 @@ export class CerbyClient {
       case 401:
         return (
           `Cerby rejected the API key (HTTP 401 on ${request}): the key has expired, was revoked, or lacks the "vaults" scopes ` +
-          "(read and manage vaults). Ask a workspace Owner, Super Admin or Admin to generate a new key with those scopes, then run " +
+          '("Read vaults"; creating and changing vaults by API, as cerbyRegistration api does, also needs one to manage them). ' +
+          "Ask a workspace Owner, Super Admin or Admin to generate a new key with those scopes, then run " +
           "`pulumi config set --secret cerbyApiKey <new key>` (or set CERBY_API_KEY) and retry." +
           said
         );

@@ -16,11 +16,27 @@ import {
 import { CerbyClient, ClientTuning } from "./client";
 import { AkvConfiguration, KmsByoConfiguration, SCHEME_TITLES, VAULT_SCHEMES, VaultChanges, VaultRecord, VaultScheme } from "./contract";
 import { configError, isApiError, redact, redactError, vaultConflictError } from "./errors";
+import {
+  DEFAULT_REGISTRATION_MODE,
+  fallbackWarning,
+  guidedChange,
+  guidedCreate,
+  isMissingEndpoint,
+  modeOf,
+  registrationFailures,
+  waitMinutesOf,
+  type GuidedContext,
+  type RegistrationSettings,
+  type WaitOptions,
+} from "./registration";
 
 export type OnDelete = "retain" | "disable";
 
-/** The resource's inputs after `check`: plain values, defaults filled in. */
-export interface CerbyVaultInputs {
+/**
+ * The resource's inputs after `check`: plain values, defaults filled in. `registration` and
+ * `registrationWaitMinutes` (registration.ts) say how the vault gets into Cerby and changes reach it.
+ */
+export interface CerbyVaultInputs extends RegistrationSettings {
   workspace: string;
   apiUrl?: string;
   name: string;
@@ -53,6 +69,8 @@ export interface CerbyVaultProviderOptions {
   log?: ProviderLog;
   /** Transport and backoff of the Azure preflight, for tests against a fake Key Vault. */
   preflight?: Pick<PreflightOptions, "httpClient" | "initialBackoffMs" | "newSecretGraceMs">;
+  /** Clock and timer of the guided wait, for tests; the real ones by default. */
+  wait?: Pick<WaitOptions, "sleep" | "now">;
 }
 
 const API_KEY_SETTING = `${PROJECT}:cerbyApiKey`;
@@ -152,7 +170,13 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
           fail(property, problem);
         }
       };
-      const inputs: Record<string, unknown> = { ...news, setAsDefault: news.setAsDefault ?? false, onDelete: news.onDelete ?? "retain" };
+      const inputs: Record<string, unknown> = {
+        ...news,
+        setAsDefault: news.setAsDefault ?? false,
+        onDelete: news.onDelete ?? "retain",
+        registration: news.registration ?? DEFAULT_REGISTRATION_MODE,
+        registrationWaitMinutes: news.registrationWaitMinutes ?? 0,
+      };
       if (typeof inputs.apiUrl === "string" && present(inputs.apiUrl) === undefined) {
         delete inputs.apiUrl;
       }
@@ -174,6 +198,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       } else if (inputs.onDelete === "disable" && scheme === "kms_byo") {
         fail("onDelete", 'is "disable", but Cerby cannot disable AWS KMS vaults; use "retain" (the vault stays in Cerby on delete)');
       }
+      registrationFailures(inputs, (value) => !isUnknown(value)).forEach((failure) => fail(failure.property, failure.reason));
 
       if (scheme === "akv") {
         this.checkAkv(inputs.akv, expect, fail);
@@ -296,7 +321,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       const client = this.client(inputs);
       await this.preflight(inputs);
       const existing = this.ofScheme(await client.listVaults(), inputs.scheme);
-      const vault = existing ? await this.adopt(client, existing, inputs) : await this.post(client, inputs);
+      const vault = existing ? await this.adopt(client, existing, inputs) : await this.register(client, inputs);
       return { id: vault.id, outs: this.outputs(inputs, vault) };
     });
   }
@@ -328,11 +353,70 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     return vaults.find((vault) => vault.scheme === scheme);
   }
 
-  private async post(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
+  private configuration(inputs: CerbyVaultInputs): AkvConfiguration | KmsByoConfiguration {
     const configuration = inputs.scheme === "akv" ? inputs.akv : inputs.kmsByo;
     if (!configuration) {
       throw configError(`The ${inputs.scheme} vault "${inputs.name}" has no ${inputs.scheme === "akv" ? "akv" : "kmsByo"} settings.`);
     }
+    return configuration;
+  }
+
+  /** The vault is not in Cerby: POST it, or have a person register it (guided, or auto without the endpoint). */
+  private async register(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
+    let postStatus: number | undefined;
+    if (modeOf(inputs) !== "guided") {
+      const written = await this.write(inputs, () => this.post(client, inputs));
+      if (typeof written !== "number") {
+        return written;
+      }
+      postStatus = written;
+    }
+    this.configuration(inputs);
+    // Guided from here on in this create: the default flag of the vault found is not PATCHed either.
+    const guided: CerbyVaultInputs = { ...inputs, registration: "guided" };
+    return this.adopt(client, await guidedCreate(this.guided(client, guided), guided, postStatus), guided);
+  }
+
+  /** An API write. In auto mode a missing endpoint is warned about and returned as its status, for the caller to carry on guided. */
+  private async write(inputs: CerbyVaultInputs, request: () => Promise<VaultRecord>): Promise<VaultRecord | number> {
+    try {
+      return await request();
+    } catch (error) {
+      if (modeOf(inputs) !== "auto" || !isMissingEndpoint(error)) {
+        throw error;
+      }
+      this.logFor([inputs]).warn(fallbackWarning(error));
+      return error.status;
+    }
+  }
+
+  /**
+   * Applies a name, default-flag or client-secret change: by PATCH, or (guided, or auto without
+   * the endpoint) as instructions checked against the list. `listed` is the vault when already read.
+   */
+  private async change(client: CerbyClient, id: string, changes: VaultChanges, inputs: CerbyVaultInputs, listed?: VaultRecord): Promise<VaultRecord> {
+    if (modeOf(inputs) !== "guided") {
+      const written = await this.write(inputs, () => client.updateVault(id, changes));
+      if (typeof written !== "number") {
+        return written;
+      }
+    }
+    return guidedChange(this.guided(client, inputs), id, changes, inputs.name, listed);
+  }
+
+  private guided(client: CerbyClient, inputs: CerbyVaultInputs): GuidedContext {
+    return {
+      listVaults: () => client.listVaults(),
+      baseUrl: client.baseUrl,
+      log: this.logFor([inputs]),
+      workspace: inputs.workspace,
+      waitMinutes: waitMinutesOf(inputs),
+      wait: this.options.wait,
+    };
+  }
+
+  private async post(client: CerbyClient, inputs: CerbyVaultInputs): Promise<VaultRecord> {
+    const configuration = this.configuration(inputs);
     try {
       return await client.createVault({ name: inputs.name, scheme: inputs.scheme, isDefault: inputs.setAsDefault, configuration });
     } catch (error) {
@@ -361,14 +445,17 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     }
     const log = this.logFor([inputs]);
     log.info(`Adopting the existing Cerby vault ${describe(vault)}: it has this resource's scheme and name, so it is managed from now on instead of created.`);
-    log.warn(
-      `Cerby does not return a vault's key settings, so those of ${describe(vault)} were not compared with this stack's; ` +
-        "they are assumed to be this stack's own. Once that is confirmed, rotate the client secret so Cerby holds the one in this stack's state.",
-    );
+    // In guided mode a person entered this stack's values from the printed instructions.
+    if (modeOf(inputs) !== "guided") {
+      log.warn(
+        `Cerby does not return a vault's key settings, so those of ${describe(vault)} were not compared with this stack's; ` +
+          "they are assumed to be this stack's own. Once that is confirmed, rotate the client secret so Cerby holds the one in this stack's state.",
+      );
+    }
     if (vault.state !== "enabled") {
       log.warn(`The adopted Cerby vault ${describe(vault)} is ${vault.state}; Cerby does not encrypt with it until it is enabled in the Cerby app.`);
     }
-    return vault.isDefault === inputs.setAsDefault ? vault : client.updateVault(vault.id, { isDefault: inputs.setAsDefault });
+    return vault.isDefault === inputs.setAsDefault ? vault : this.change(client, vault.id, { isDefault: inputs.setAsDefault }, inputs, vault);
   }
 
   private conflictMessage(vault: VaultRecord, inputs: CerbyVaultInputs): string {
@@ -468,7 +555,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       if (changes.clientSecret !== undefined) {
         await this.preflight(news);
       }
-      const vault = await client.updateVault(id, changes);
+      const vault = await this.change(client, id, changes, news);
       return { outs: this.outputs(news, vault) };
     });
   }
@@ -509,6 +596,8 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       scheme: inputs.scheme,
       setAsDefault: inputs.setAsDefault,
       onDelete: inputs.onDelete,
+      registration: inputs.registration,
+      registrationWaitMinutes: inputs.registrationWaitMinutes,
       akv: inputs.akv,
       kmsByo: inputs.kmsByo,
       vaultId: vault.id,

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BundledProvider, bundleProvider } from "../bundledProvider";
 import type { VaultScheme } from "./contract";
 import type { OnDelete } from "./provider";
+import { DEFAULT_REGISTRATION_MODE, type RegistrationMode } from "./registration";
 
 /** The five values Cerby's "Azure External Keys" strategy asks for. */
 export interface CerbyAkvSettings {
@@ -39,6 +40,14 @@ export interface CerbyVaultArgs {
   setAsDefault?: pulumi.Input<boolean>;
   /** What deleting the resource does in Cerby: "retain" (default) leaves the vault, "disable" disables it (akv only). */
   onDelete?: pulumi.Input<OnDelete>;
+  /**
+   * How the vault gets into Cerby: "api" (POST/PATCH), "guided" (never writes: prints what a person
+   * enters in the Cerby app, then finds the vault by name) or "auto" (default: api, guided when
+   * Cerby has no create endpoint).
+   */
+  registration?: pulumi.Input<RegistrationMode>;
+  /** Guided: minutes (0–60, default 0) to wait for the person instead of failing with the instructions. */
+  registrationWaitMinutes?: pulumi.Input<number>;
   /** Settings of scheme akv; clientSecret is kept secret in inputs, outputs and state. */
   akv?: pulumi.Input<CerbyAkvSettings>;
   /** Settings of scheme kms_byo. */
@@ -81,6 +90,8 @@ export class CerbyVault extends pulumi.dynamic.Resource {
   declare readonly isDefault: pulumi.Output<boolean>;
   declare readonly setAsDefault: pulumi.Output<boolean>;
   declare readonly onDelete: pulumi.Output<OnDelete>;
+  declare readonly registration: pulumi.Output<RegistrationMode>;
+  declare readonly registrationWaitMinutes: pulumi.Output<number>;
   declare readonly workspace: pulumi.Output<string>;
   declare readonly apiUrl: pulumi.Output<string | undefined>;
   /** Cerby's workspace ID (a UUID). */
@@ -102,6 +113,8 @@ export class CerbyVault extends pulumi.dynamic.Resource {
         scheme: args.scheme,
         setAsDefault: args.setAsDefault ?? false,
         onDelete: args.onDelete ?? "retain",
+        registration: args.registration ?? DEFAULT_REGISTRATION_MODE,
+        registrationWaitMinutes: args.registrationWaitMinutes ?? 0,
         akv: secretAkv(args.akv),
         kmsByo: args.kmsByo,
         vaultId: undefined,

@@ -2,7 +2,8 @@
  * An emulator of the Cerby vault API (shared/cerby-api.md) on 127.0.0.1 with an ephemeral port,
  * for provider and client tests. It checks the API key, speaks the JSON:API-like bodies,
  * paginates, allows one vault per scheme (409), never returns client secrets, supports PATCH and
- * disabling (not of AWS KMS vaults), and can be told to misbehave on chosen requests.
+ * disabling (not of AWS KMS vaults), and can be told to misbehave on chosen requests, or to have
+ * no write endpoints at all (Cerby documents only GET /vaults).
  */
 import { randomUUID } from "node:crypto";
 import * as http from "node:http";
@@ -19,7 +20,7 @@ export interface EmulatedKey {
 
 /** One way to misbehave on one request. */
 export type Fault =
-  | { kind: "status"; status: 429 | 500 | 502 | 503; retryAfter?: string }
+  | { kind: "status"; status: number; retryAfter?: string }
   /** Accept the request and never answer (until the client gives up or the emulator stops). */
   | { kind: "hang" }
   /** Reset the connection without an answer, before doing anything. */
@@ -71,7 +72,12 @@ export interface EmulatorOptions {
   withLocalVault?: boolean;
   /** Put the request's configuration values into 400 details, as a careless API might. */
   echoValuesInErrors?: boolean;
+  /** How POST and PATCH /vaults answer; "on" by default. */
+  writeEndpoints?: WriteEndpoints;
 }
+
+/** The write endpoints work ("on"), or every write gets this status, as from an API without them. */
+export type WriteEndpoints = "on" | 404 | 405 | 501;
 
 const API_ROOT = "/api/v1";
 const AKV_FIELDS = ["clientId", "tenantId", "clientSecret", "vaultUrl", "keyName"];
@@ -100,6 +106,8 @@ export class CerbyEmulator {
   private readonly keys: Map<string, EmulatedKey>;
   private readonly hanging = new Set<http.ServerResponse>();
   private tick = 0;
+  /** Can be switched while a test runs, e.g. to show a vault "registered by hand". */
+  writeEndpoints: WriteEndpoints;
 
   private constructor(
     private readonly server: http.Server,
@@ -107,6 +115,7 @@ export class CerbyEmulator {
     private readonly options: EmulatorOptions,
   ) {
     this.keys = new Map(Object.entries(options.keys ?? {}));
+    this.writeEndpoints = options.writeEndpoints ?? "on";
     if (options.withLocalVault) {
       this.seed({ name: "Cerby vault", scheme: "local_encryption_key", isDefault: true });
     }
@@ -304,6 +313,9 @@ export class CerbyEmulator {
     query: URLSearchParams,
     body: unknown,
   ): [number, unknown] {
+    if ((method === "POST" || method === "PATCH") && this.writeEndpoints !== "on") {
+      throw new HttpProblem(this.writeEndpoints, "no_write_endpoint", "Not available", `${method} ${path} is not available.`);
+    }
     if (path === "/vaults") {
       if (method === "GET") {
         this.authorize(req, "vaults:read");

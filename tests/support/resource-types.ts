@@ -11,4 +11,5 @@ export const AZURE_TYPES = {
   randomName: "random:index/randomString:RandomString",
   delay: "pulumi-nodejs:dynamic/azure:PropagationDelay",
   cerbyVault: "pulumi-nodejs:dynamic/cerby:Vault",
+  keyContinuity: "pulumi-nodejs:dynamic/cerby:KeyContinuity",
 } as const;

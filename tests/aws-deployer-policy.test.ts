@@ -1,0 +1,126 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { redactSecrets } from "../tools/mock-runtime";
+import { CERBY_WORKSPACE_ID, FakeAws } from "./support/aws-cloud";
+import { runProgram } from "./support/program";
+
+interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const ROOT = join(__dirname, "..");
+const FILES = ["docs/aws-deployer-policy.json", "docs/aws-deployer-bootstrap-policy.json", "docs/aws-verify-policy.json"];
+const ROLE_ARN = "arn:aws:iam::ACCOUNT:role/cerby-kms-byo-key-access";
+const MARKER = { key: "cerby-external-keys", value: "cerby-key" };
+
+function statements(file: string): Statement[] {
+  const policy = JSON.parse(readFileSync(join(ROOT, file), "utf8")) as { Version: string; Statement: Statement[] };
+  expect(policy.Version).toBe("2012-10-17");
+  return policy.Statement;
+}
+
+const list = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
+const all = FILES.flatMap((file) => statements(file).map((statement) => ({ file, ...statement })));
+const actionsOf = (statement: Statement) => list(statement.Action);
+const resourcesOf = (statement: Statement) => list(statement.Resource);
+
+describe("the AWS policies the README gives the deployer and the verifier", () => {
+  test("every statement allows, and names what it is for", () => {
+    for (const statement of all) {
+      expect({ sid: statement.Sid, effect: statement.Effect }).toEqual({ sid: expect.stringMatching(/^[A-Za-z0-9]+$/), effect: "Allow" });
+    }
+  });
+
+  test("no IAM action, kms:TagResource or kms:ScheduleKeyDeletion is allowed on *", () => {
+    const wide = all.filter(
+      (statement) =>
+        resourcesOf(statement).includes("*") &&
+        actionsOf(statement).some((action) => action.startsWith("iam:") || action === "kms:TagResource" || action === "kms:ScheduleKeyDeletion"),
+    );
+    expect(wide.map((statement) => statement.Sid)).toEqual([]);
+  });
+
+  test("IAM actions reach exactly the Cerby role's ARN, and iam:PassRole is never granted", () => {
+    for (const statement of all.filter((candidate) => actionsOf(candidate).some((action) => action.startsWith("iam:")))) {
+      expect({ sid: statement.Sid, resources: resourcesOf(statement) }).toEqual({ sid: statement.Sid, resources: [ROLE_ARN] });
+      expect(actionsOf(statement).filter((action) => action.startsWith("iam:")).length).toBe(actionsOf(statement).length);
+    }
+    expect(all.flatMap(actionsOf).filter((action) => /^iam:(PassRole|\*)|^\*$/.test(action))).toEqual([]);
+  });
+
+  test("the deployer never deletes keys, changes their policy or uses them", () => {
+    const forbidden = ["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey", "kms:Decrypt", "kms:Encrypt", "kms:CreateGrant", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary"];
+    expect(all.flatMap(actionsOf).filter((action) => forbidden.includes(action) || action.endsWith("*"))).toEqual([]);
+  });
+
+  test("every statement on KMS keys is scoped by the marker tag, never by a key/mrk-* pattern", () => {
+    for (const statement of all.filter((candidate) => resourcesOf(candidate).some((resource) => resource.includes(":key/")))) {
+      const tagged =
+        statement.Condition?.StringEquals?.[`aws:ResourceTag/${MARKER.key}`] ?? statement.Condition?.StringEquals?.[`aws:RequestTag/${MARKER.key}`];
+      expect({ sid: statement.Sid, tagged }).toEqual({ sid: statement.Sid, tagged: MARKER.value });
+      expect(resourcesOf(statement).filter((resource) => resource.includes("mrk-"))).toEqual([]);
+    }
+  });
+
+  test("kms:CreateKey requires the marker tag on the request, a multi-Region key, and RSA_4096 in the primary Region", () => {
+    const creates = all.filter((statement) => actionsOf(statement).includes("kms:CreateKey"));
+    expect(creates.length).toBeGreaterThan(0);
+    for (const statement of creates) {
+      expect(statement.Condition?.StringEquals?.[`aws:RequestTag/${MARKER.key}`]).toBe(MARKER.value);
+      expect(statement.Condition?.Bool?.["kms:MultiRegion"]).toBe("true");
+    }
+    expect(creates.some((statement) => statement.Condition?.StringEquals?.["kms:KeySpec"] === "RSA_4096")).toBe(true);
+  });
+
+  test("the marker tag cannot be removed, nor set to another value", () => {
+    const untag = all.filter((statement) => actionsOf(statement).includes("kms:UntagResource"));
+    for (const statement of untag) {
+      expect(statement.Condition?.["ForAllValues:StringNotEquals"]?.["aws:TagKeys"]).toEqual([MARKER.key]);
+    }
+    const tag = statements("docs/aws-deployer-policy.json").filter((statement) => actionsOf(statement).includes("kms:TagResource"));
+    for (const statement of tag) {
+      expect(statement.Condition?.StringEqualsIfExists?.[`aws:RequestTag/${MARKER.key}`]).toBe(MARKER.value);
+    }
+  });
+
+  test("the role's inline policy and trust can be written only with the bootstrap policy, which a routine run does not need", () => {
+    const routine = statements("docs/aws-deployer-policy.json").flatMap(actionsOf);
+    for (const action of ["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:CreateRole", "kms:CreateKey"]) {
+      expect({ action, routine: routine.includes(action) }).toEqual({ action, routine: false });
+    }
+    const bootstrap = statements("docs/aws-deployer-bootstrap-policy.json").flatMap(actionsOf);
+    expect(bootstrap).toEqual(expect.arrayContaining(["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:CreateRole", "kms:CreateKey", "kms:ReplicateKey"]));
+  });
+
+  test("together they cover every call the AWS provider and npm run verify make", () => {
+    const granted = new Set(all.flatMap(actionsOf));
+    const calls = [
+      "kms:CreateKey", "kms:TagResource", "kms:UntagResource", "kms:ReplicateKey", "kms:DescribeKey", "kms:GetKeyPolicy",
+      "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:UpdateKeyDescription", "kms:CreateAlias", "kms:UpdateAlias",
+      "kms:DeleteAlias", "kms:ListAliases", "iam:CreateRole", "iam:GetRole", "iam:TagRole", "iam:PutRolePolicy",
+      "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:UpdateAssumeRolePolicy",
+    ];
+    expect(calls.filter((action) => !granted.has(action))).toEqual([]);
+    expect(statements("docs/aws-verify-policy.json").flatMap(actionsOf).sort()).toEqual(["iam:GetRole", "kms:DescribeKey"]);
+  });
+
+  test("the program tags both keys with the marker the policies scope by", async () => {
+    const { resources } = await runProgram({ azureEnabled: false, awsEnabled: true, cerbyWorkspaceId: CERBY_WORKSPACE_ID }, { cloud: new FakeAws() });
+    const keys = resources.filter((resource) => resource.type === "aws:kms/key:Key" || resource.type === "aws:kms/replicaKey:ReplicaKey");
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect((redactSecrets(key.rawInputs) as { tags: Record<string, string> }).tags[MARKER.key]).toBe(MARKER.value);
+    }
+  });
+
+  test("the README points at the three policy files", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    for (const file of FILES) {
+      expect(readme).toContain(file);
+    }
+  });
+});
