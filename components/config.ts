@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_REGISTRATION_MODE, MAX_WAIT_MINUTES as MAX_REGISTRATION_WAIT_MINUTES, REGISTRATION_MODES, type RegistrationMode } from "./cerby/registration";
 import {
   awsPartition,
-  checkApiUrl,
+  checkCerbyApiUrl,
   checkAwsAccountId,
   checkAwsRegion,
   checkCerbyVaultName,
@@ -21,12 +21,14 @@ import {
   ECHO_LIMIT,
   echoValue,
   nearestName,
+  normalizeCerbyApiUrl,
+  workspaceApiUrl,
 } from "./validation";
 
 /** The project name, which is also the namespace of every config key. */
 export const PROJECT = "cerby-external-keys";
 
-/** Built-in Azure role definitions the service principal may be given, least privilege first. */
+/** Built-in Azure role definitions the program may assign (GUIDs as Azure publishes them), least privilege first. */
 export const KEY_VAULT_ROLES = {
   "crypto-user": { displayName: "Key Vault Crypto User", id: "12338af0-0e69-4776-bea7-57ae8d297424" },
   "crypto-officer": { displayName: "Key Vault Crypto Officer", id: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603" },
@@ -34,6 +36,14 @@ export const KEY_VAULT_ROLES = {
 } as const;
 
 export type KeyVaultRole = keyof typeof KEY_VAULT_ROLES;
+/**
+ * The service principal's role: a built-in one, or `minimal`, a role this stack defines with only
+ * the data actions Cerby uses (components/azure/roleDefinition.ts).
+ */
+export type ServicePrincipalRole = KeyVaultRole | "minimal";
+export const SERVICE_PRINCIPAL_ROLES: readonly ServicePrincipalRole[] = ["crypto-user", "minimal", "crypto-officer", "administrator"];
+/** The deployer's grant: `custom`, a role this stack defines to create and read the key, or the built-in Crypto Officer. */
+export type DeployerRole = "custom" | "crypto-officer";
 export type RoleScope = "key" | "vault";
 export type KeyVaultSku = "standard" | "premium";
 export type KeyType = "RSA" | "RSA-HSM";
@@ -72,11 +82,14 @@ export interface AzureConfig {
   keyType: KeyType;
   keySize: typeof KEY_SIZE;
   applicationName: string;
-  servicePrincipalRole: KeyVaultRole;
+  servicePrincipalRole: ServicePrincipalRole;
   roleScope: RoleScope;
   clientSecretStartDate: string;
   clientSecretLifetimeDays: number;
+  /** Whether the stack exports the client secret (see exportsClientSecret in stack.ts). */
+  exportClientSecret: boolean;
   grantDeployerAccess: boolean;
+  deployerRole: DeployerRole;
   /** Who holds the deployer grant; undefined means whoever runs `pulumi up`. */
   deployerObjectId?: string;
   deployerPrincipalType: DeployerPrincipalType;
@@ -146,7 +159,8 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   cerbyApiUrl: {
     type: "string",
     default: "",
-    description: "Overrides the Cerby API base URL (https, or http on loopback for an emulator).",
+    description:
+      "The Cerby API base URL, instead of https://<cerbyWorkspace>.cerby.com/api/v1: only https://<name>.cerby.com[/api/v1], or http:// on a loopback address for an emulator. Recorded in each Cerby vault's state when it is created; changing it later is refused.",
   },
   cerbyApiKey: {
     type: "string",
@@ -169,7 +183,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "boolean",
     default: true,
     description:
-      "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps and unwraps. Set false where the deployer cannot reach the vault.",
+      "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps, unwraps, encrypts and decrypts. Set false where the deployer cannot reach the vault.",
   },
   cerbyPreflightTimeoutMinutes: {
     type: "integer",
@@ -239,7 +253,8 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   servicePrincipalRole: {
     type: "string",
     default: "crypto-user",
-    description: "Role of the service principal: crypto-user (least privilege), crypto-officer or administrator.",
+    description:
+      "Role of the service principal: crypto-user (Key Vault Crypto User, which Cerby documents), minimal (a custom role with only read, wrap, unwrap, encrypt and decrypt), crypto-officer or administrator.",
   },
   roleScope: {
     type: "string",
@@ -256,10 +271,22 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     default: 180,
     description: "Days the client secret is valid from its start date (1–730).",
   },
+  exportClientSecret: {
+    type: "boolean",
+    default: false,
+    description:
+      "Export the client secret as the secret stack output clientSecret. Off by default: the provider gives it to Cerby itself, and other stacks do not need it.",
+  },
   grantDeployerAccess: {
     type: "boolean",
     default: true,
-    description: "Grant the identity running pulumi up Key Vault Crypto Officer on the vault before the key is created.",
+    description: "Grant the identity running pulumi up the deployerRole on the vault before the key is created.",
+  },
+  deployerRole: {
+    type: "string",
+    default: "custom",
+    description:
+      "The deployer's role on the vault: custom (a role the stack defines that can only create and read keys) or crypto-officer (the built-in Key Vault Crypto Officer, for deployers who may not create role definitions).",
   },
   deployerObjectId: {
     type: "string",
@@ -660,10 +687,12 @@ function readAzure(reader: Reader): AzureConfig {
     applicationName: reader.string("applicationName", (value) =>
       value.trim().length === 0 || value.length > 120 ? "must be 1–120 characters" : undefined,
     ),
-    servicePrincipalRole: reader.oneOf("servicePrincipalRole", Object.keys(KEY_VAULT_ROLES) as KeyVaultRole[]),
+    servicePrincipalRole: reader.oneOf("servicePrincipalRole", SERVICE_PRINCIPAL_ROLES),
     roleScope: reader.oneOf("roleScope", ["key", "vault"] as const),
     ...readClientSecretDates(reader),
+    exportClientSecret: reader.boolean("exportClientSecret"),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
+    deployerRole: reader.oneOf("deployerRole", ["custom", "crypto-officer"] as const),
     deployerObjectId,
     deployerPrincipalType,
     rolePropagationWaitSeconds: reader.integer("rolePropagationWaitSeconds", 0, 900),
@@ -844,7 +873,7 @@ export function checkConfig(source: ConfigSource): ConfigCheck {
   checkUnknownKeys(reader, source);
   const cerby: CerbyConfig = {
     workspace: reader.required("cerbyWorkspace", checkDnsLabel, "acme"),
-    apiUrl: reader.optionalString("cerbyApiUrl", checkApiUrl),
+    apiUrl: reader.optionalString("cerbyApiUrl", checkCerbyApiUrl),
     registration: reader.oneOf("cerbyRegistration", REGISTRATION_MODES),
     registrationWaitMinutes: reader.integer("cerbyRegistrationWaitMinutes", 0, MAX_REGISTRATION_WAIT_MINUTES),
   };
@@ -905,7 +934,7 @@ export function parseConfig(source: ConfigSource, warn: (message: string) => voi
   return config;
 }
 
-/** The Cerby API base URL for a workspace, unless overridden. */
+/** The Cerby API base URL of the stack, normalized (https://acme.cerby.com → https://acme.cerby.com/api/v1). */
 export function cerbyApiBaseUrl(cerby: Pick<CerbyConfig, "workspace" | "apiUrl">): string {
-  return cerby.apiUrl ?? `https://${cerby.workspace}.cerby.com/api/v1`;
+  return (cerby.apiUrl === undefined ? undefined : normalizeCerbyApiUrl(cerby.apiUrl)) ?? workspaceApiUrl(cerby.workspace);
 }

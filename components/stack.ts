@@ -41,8 +41,7 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       cerbyVaultId: azure.cerbyVaultId,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
     });
-    // Until a setting asks otherwise, the stack exports it as it always has.
-    if (exportsClientSecret(config.cerby, true)) {
+    if (exportsClientSecret(config.cerby, config.azure.exportClientSecret)) {
       outputs.clientSecret = pulumi.secret(azure.clientSecret);
     }
   }
@@ -59,6 +58,8 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       kmsReplicaKeyArn: aws.replicaKeyArn,
       cerbyRoleArn: aws.roleArn,
       cerbyWorkspaceId: config.aws.cerbyWorkspaceId,
+      // npm run verify checks the role trusts exactly this principal.
+      cerbyPrincipalArn: config.aws.cerbyPrincipalArn,
       awsCerbyVaultId: aws.cerbyVaultId,
       awsCerbyVaultSetAsDefault: config.aws.cerbyVaultSetAsDefault,
     });

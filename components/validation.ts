@@ -13,22 +13,11 @@ export function checkGuid(value: string): string | undefined {
 /** How many characters of a value a message shows; a longer value would flood the terminal. */
 export const ECHO_LIMIT = 80;
 
-/**
- * The same text with the user info of every URL in it shown as `***`: scheme://user:password@host,
- * and user:password@host without a scheme. A password may itself hold "@", so everything up to
- * the word's last "@" goes.
- */
-export function maskUrlCredentials(text: string): string {
+/** user:password@host written without a scheme, which maskUrlCredentials leaves alone. */
+function maskBareCredentials(text: string): string {
   return text.replace(/\S+/g, (word) => {
     const at = word.lastIndexOf("@");
-    if (at < 0) {
-      return word;
-    }
-    const scheme = /[a-z][a-z0-9+.-]*:\/\//i.exec(word.slice(0, at));
-    if (scheme) {
-      return `${word.slice(0, scheme.index + scheme[0].length)}***${word.slice(at)}`;
-    }
-    return word.slice(0, at).includes(":") ? `***${word.slice(at)}` : word;
+    return at > 0 && !word.includes("://") && word.slice(0, at).includes(":") ? `***${word.slice(at)}` : word;
   });
 }
 
@@ -38,7 +27,7 @@ export function maskUrlCredentials(text: string): string {
  * shows values only through this.
  */
 export function echoValue(value: string): string {
-  const characters = [...maskUrlCredentials(value)];
+  const characters = [...maskBareCredentials(maskUrlCredentials(value))];
   if (characters.length <= ECHO_LIMIT) {
     return JSON.stringify(characters.join(""));
   }
@@ -130,30 +119,70 @@ export function checkDnsLabel(value: string): string | undefined {
     : "must be the workspace's subdomain: 1–63 lowercase letters, digits and inner hyphens (the \"acme\" of acme.cerby.com)";
 }
 
-const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]", "::1"];
+const LOOPBACK_HOSTS = ["localhost", "[::1]"];
 
 export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.includes(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
 }
 
-/** An API base URL: https, or http only for a loopback host (a local emulator). */
-export function checkApiUrl(value: string): string | undefined {
+/** One Cerby workspace host: https://<label>.cerby.com, nothing under another domain. */
+const CERBY_HOST = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.cerby\.com$/;
+/** The paths a Cerby base URL may have: none, or the API root. */
+const CERBY_API_PATHS = ["", "/", "/api/v1", "/api/v1/"];
+const API_URL_FORMS =
+  "https://<workspace>.cerby.com (optionally with /api/v1), or http:// on a loopback address (127.0.0.1, localhost, [::1]) for an emulator";
+
+/** The same text with the user info of every URL in it (`https://user:pass@…`) shown as `***`. */
+export function maskUrlCredentials(text: string): string {
+  // Greedy up to the authority's last "@", as URL parsers read it: a password may hold an "@".
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"]*@/gi, "$1***@");
+}
+
+/**
+ * The one rule for a Cerby API base URL, wherever one comes from (stack config, the resource's
+ * inputs, CERBY_API_URL where a test or verify opts in): the API key is only ever sent to Cerby's
+ * own host, or to an emulator on this machine. No user info, query, fragment or explicit port on
+ * Cerby's host. The reason never quotes the URL.
+ */
+export function checkCerbyApiUrl(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return "is not a URL; expected https://<workspace>.cerby.com/api/v1";
+    return `is not a URL; expected ${API_URL_FORMS}`;
   }
   if (url.username || url.password) {
-    return "must not carry credentials; the API key is read from cerbyApiKey or CERBY_API_KEY";
+    return "must not carry user info (user:password@); the API key is read from cerbyApiKey or CERBY_API_KEY";
   }
-  if (url.protocol === "https:") {
+  if (url.search || url.hash || /[?#]/.test(value)) {
+    return `must not have a query or a fragment; expected ${API_URL_FORMS}`;
+  }
+  if (isLoopbackHost(url.hostname) && (url.protocol === "http:" || url.protocol === "https:")) {
     return undefined;
   }
-  if (url.protocol === "http:" && isLoopbackHost(url.hostname)) {
+  if (url.protocol === "https:" && CERBY_HOST.test(url.hostname) && url.port === "" && CERBY_API_PATHS.includes(url.pathname)) {
     return undefined;
   }
-  return "must use https:// (plain http:// is accepted only for a loopback host such as 127.0.0.1)";
+  return `is not a Cerby API URL: the API key and client secrets are sent only to ${API_URL_FORMS}`;
+}
+
+/**
+ * The full base URL a valid Cerby API URL stands for: Cerby's host gets its API root
+ * (https://acme.cerby.com → https://acme.cerby.com/api/v1), trailing slashes go. Undefined when
+ * the value breaks the rule.
+ */
+export function normalizeCerbyApiUrl(value: string): string | undefined {
+  if (checkCerbyApiUrl(value) !== undefined) {
+    return undefined;
+  }
+  const url = new URL(value);
+  const path = url.pathname.replace(/\/+$/, "");
+  return `${url.protocol}//${url.host}${CERBY_HOST.test(url.hostname) ? "/api/v1" : path}`;
+}
+
+/** The Cerby API base URL of a workspace. */
+export function workspaceApiUrl(workspace: string): string {
+  return `https://${workspace}.cerby.com/api/v1`;
 }
 
 /** The versionless or versioned URL of a Key Vault, e.g. https://kv-name.vault.azure.net/. */

@@ -13,7 +13,8 @@ import { isPreflightError, preflightAzureKey, type AzureCheck, type PreflightOpt
 import { CerbyClient, type ClientTuning } from "../components/cerby/client";
 import type { VaultRecord, VaultScheme } from "../components/cerby/contract";
 import { redact } from "../components/cerby/errors";
-import { CERBY_AWS_PRINCIPAL_ARN } from "../components/config";
+import { checkCerbyApiUrl, maskUrlCredentials } from "../components/validation";
+import { trustProblems } from "./role-trust";
 
 export type CheckStatus = "pass" | "warn" | "fail";
 
@@ -27,6 +28,8 @@ export interface CheckLine {
 export interface VerifyEnvironment {
   now: Date;
   cerbyApiKey?: string;
+  /** CERBY_API_URL: replaces the cerbyApiUrl output (an emulator), under the same rule. */
+  cerbyApiUrl?: string;
   /** Transport and time bound for the Azure checks. */
   azure: Pick<PreflightOptions, "httpClient" | "timeoutMs" | "initialBackoffMs" | "log">;
   kms: (region: string) => KMSClient;
@@ -36,8 +39,18 @@ export interface VerifyEnvironment {
 
 type Outputs = Record<string, unknown>;
 
+/** clientSecret is exported only with exportClientSecret; without it the service-principal checks are skipped. */
 const AZURE_OUTPUTS = ["tenantId", "clientId", "clientSecret", "keyVaultUri", "keyName", "clientSecretExpiresAt", "cerbyVaultId"];
-const AWS_OUTPUTS = ["kmsKeyArn", "kmsReplicaKeyArn", "kmsPrimaryRegion", "kmsReplicaRegion", "cerbyRoleArn", "cerbyWorkspaceId", "awsCerbyVaultId"];
+const AWS_OUTPUTS = [
+  "kmsKeyArn",
+  "kmsReplicaKeyArn",
+  "kmsPrimaryRegion",
+  "kmsReplicaRegion",
+  "cerbyRoleArn",
+  "cerbyWorkspaceId",
+  "cerbyPrincipalArn",
+  "awsCerbyVaultId",
+];
 /** Outputs that, when present, say the stack has that integration; the group's others must then be there too. */
 const AZURE_MARKERS = [...AZURE_OUTPUTS, "keyId"];
 const AWS_MARKERS = [...AWS_OUTPUTS, "kmsKeyId", "awsAccountId"];
@@ -91,7 +104,9 @@ function secretExpiry(value: string, now: Date): CheckLine {
 }
 
 async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<CheckLine[]> {
-  const lines = missingOutputs("azure.outputs", outputs, AZURE_OUTPUTS);
+  // A masked secret is an output that is there but unreadable: fail with the --show-secrets hint.
+  const required = AZURE_OUTPUTS.filter((name) => name !== "clientSecret" || outputs.clientSecret !== undefined);
+  const lines = missingOutputs("azure.outputs", outputs, required);
   const expiresAt = text(outputs, "clientSecretExpiresAt");
   if (expiresAt !== undefined) {
     lines.push(secretExpiry(expiresAt, env.now));
@@ -101,7 +116,19 @@ async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<Ch
   const clientSecret = text(outputs, "clientSecret");
   const vaultUrl = text(outputs, "keyVaultUri");
   const keyName = text(outputs, "keyName");
-  if (!tenantId || !clientId || !clientSecret || !vaultUrl || !keyName) {
+  if (!tenantId || !clientId || !vaultUrl || !keyName) {
+    return lines;
+  }
+  if (!clientSecret) {
+    if (outputs.clientSecret === undefined) {
+      lines.push(
+        warn(
+          "azure.preflight",
+          "not run: the stack does not export clientSecret (exportClientSecret is false), so the key cannot be tried as the service principal; " +
+            "for a full check set exportClientSecret to true, run pulumi up, and pass the outputs with --show-secrets",
+        ),
+      );
+    }
     return lines;
   }
   const asLine = (check: AzureCheck) =>
@@ -167,28 +194,6 @@ async function kmsKey(
   }
 }
 
-function asList(value: unknown): unknown[] {
-  if (value === undefined) {
-    return [];
-  }
-  return Array.isArray(value) ? value : [value];
-}
-
-/** Whether an Allow statement lets `principal` assume the role only with `externalId`. */
-function trustsCerby(policy: unknown, principal: string, externalId: string): boolean {
-  const statements = asList((policy as { Statement?: unknown } | null)?.Statement) as Array<Record<string, unknown>>;
-  return statements.some((statement) => {
-    const principals = asList((statement.Principal as { AWS?: unknown } | undefined)?.AWS);
-    const condition = (statement.Condition as Record<string, Record<string, unknown>> | undefined)?.StringEquals;
-    return (
-      statement.Effect === "Allow" &&
-      asList(statement.Action).includes("sts:AssumeRole") &&
-      principals.includes(principal) &&
-      asList(condition?.["sts:ExternalId"]).includes(externalId)
-    );
-  });
-}
-
 async function roleTrust(client: IAMClient, roleArn: string, principal: string, workspaceId: string): Promise<CheckLine> {
   const check = "aws.role-trust";
   const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
@@ -199,12 +204,10 @@ async function roleTrust(client: IAMClient, roleArn: string, principal: string, 
     }
     // IAM returns the trust policy URL-encoded.
     const policy: unknown = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument ?? "{}"));
-    return trustsCerby(policy, principal, workspaceId)
-      ? pass(check, `${roleArn} trusts ${principal} with sts:ExternalId ${workspaceId}`)
-      : fail(
-          check,
-          `${roleArn} no longer lets ${principal} assume it with sts:ExternalId ${workspaceId}, so Cerby cannot use the key; run pulumi up to restore the trust policy`,
-        );
+    const problems = trustProblems(policy, principal, workspaceId);
+    return problems.length === 0
+      ? pass(check, `${roleArn} trusts only ${principal}, with sts:ExternalId ${workspaceId}`)
+      : fail(check, `${roleArn}: ${problems.join("; ")}; run pulumi up to restore the trust policy`);
   } catch (error) {
     return fail(check, `GetRole ${roleName} failed: ${errorText(error)} (the identity running verify needs iam:GetRole)`);
   }
@@ -228,8 +231,8 @@ async function awsChecks(outputs: Outputs, env: VerifyEnvironment): Promise<Chec
       kmsKey("aws.kms-replica", env.kms(replicaRegion), replicaArn, { kind: "REPLICA", region: replicaRegion, ...arns }),
     );
   }
-  if (roleArn && workspaceId && primaryRegion) {
-    const principal = text(outputs, "cerbyPrincipalArn") ?? CERBY_AWS_PRINCIPAL_ARN;
+  const principal = text(outputs, "cerbyPrincipalArn");
+  if (roleArn && workspaceId && primaryRegion && principal) {
     checks.push(roleTrust(env.iam(primaryRegion), roleArn, principal, workspaceId));
   }
   lines.push(...(await Promise.all(checks)));
@@ -282,10 +285,15 @@ async function cerbyChecks(outputs: Outputs, env: VerifyEnvironment, azure: bool
   if (vaults.length === 0) {
     return [];
   }
-  const baseUrl = text(outputs, "cerbyApiUrl");
+  const baseUrl = env.cerbyApiUrl || text(outputs, "cerbyApiUrl");
   if (!baseUrl || !env.cerbyApiKey) {
     const missing = [baseUrl ? "" : "the cerbyApiUrl stack output", env.cerbyApiKey ? "" : "CERBY_API_KEY in the environment"].filter(Boolean);
     return [fail("cerby.api", `cannot check the Cerby vaults without ${missing.join(" and ")}`)];
+  }
+  const urlProblem = checkCerbyApiUrl(baseUrl);
+  if (urlProblem) {
+    const source = env.cerbyApiUrl ? "CERBY_API_URL" : "the cerbyApiUrl stack output";
+    return [fail("cerby.api", `${source} ${JSON.stringify(maskUrlCredentials(baseUrl))} ${urlProblem}; CERBY_API_KEY was not sent`)];
   }
   try {
     const listed = await new CerbyClient({ ...env.cerby, baseUrl, apiKey: env.cerbyApiKey }).listVaults();
@@ -313,7 +321,7 @@ export async function verify(outputs: unknown, env: VerifyEnvironment): Promise<
   ]);
   const secrets = [text(record, "clientSecret"), env.cerbyApiKey];
   // A last guard: no reason, whatever an SDK or a service put in it, carries a secret out.
-  return groups.flat().map((line) => ({ ...line, reason: redact(line.reason, secrets) }));
+  return groups.flat().map((line) => ({ ...line, reason: maskUrlCredentials(redact(line.reason, secrets)) }));
 }
 
 function summarize(lines: CheckLine[]): Record<CheckStatus, number> {
@@ -339,7 +347,8 @@ const USAGE = `Usage: npm run verify -- --outputs <file|-> [--json] [--azure-tim
   --json                      print a JSON report instead of lines
   --azure-timeout-seconds N   how long Azure access failures are retried (default 60)
 
-The Cerby API key is read from CERBY_API_KEY. Exit status: 0 when no check failed, 1 when one did, 2 on usage errors.
+The Cerby API key is read from CERBY_API_KEY, and sent only to the cerbyApiUrl output (or CERBY_API_URL)
+when it is https://<workspace>.cerby.com or a loopback emulator. Exit status: 0 when no check failed, 1 when one did, 2 on usage errors.
 `;
 
 interface Arguments {
@@ -409,6 +418,7 @@ export async function main(argv: string[], io: VerifyIo, overrides: Partial<Veri
   const env: VerifyEnvironment = {
     now: new Date(),
     cerbyApiKey: io.env.CERBY_API_KEY,
+    cerbyApiUrl: io.env.CERBY_API_URL,
     kms: (region) => new KMSClient({ region }),
     iam: (region) => new IAMClient({ region }),
     ...overrides,

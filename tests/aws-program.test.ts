@@ -25,6 +25,7 @@ const AWS_OUTPUTS = [
   "awsAccountId",
   "awsCerbyVaultId",
   "awsCerbyVaultSetAsDefault",
+  "cerbyPrincipalArn",
   "cerbyRoleArn",
   "cerbyWorkspaceId",
   "kmsKeyArn",

@@ -16,8 +16,7 @@ import { planChild, planInProcess, type PlanRun as Run } from "./support/plan-ru
  *   # secret: TEXT    TEXT appears in no output
  * tests/fixtures/good-stacks/Pulumi.<case>.yaml: stacks that must plan;
  *   # warns: NAME     the plan carries a warning naming cerby-external-keys:NAME
- * Adding a case is adding a file. bad-stacks/pending-cerby-api-url/ holds the cerbyApiUrl cases,
- * whose rules another change brings; move them up into bad-stacks/ once it is merged.
+ * Adding a case is adding a file.
  */
 
 const BAD = path.join(__dirname, "fixtures", "bad-stacks");

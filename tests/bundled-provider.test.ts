@@ -44,6 +44,7 @@ describe("bundleProvider", () => {
       "components/azure/preflight",
       "components/cerby/client",
       "components/cerby/contract",
+      "components/cerby/endpoint",
       "components/cerby/errors",
       "components/cerby/provider",
       "components/cerby/registration",
@@ -192,7 +193,7 @@ test("the Azure preflight runs from the bundle, with the Azure SDKs required fro
     name: "cerby-external-key",
     kty: "RSA",
     privateKey: await makeKeyPair({ rsaBits: 4096 }),
-    keyOps: ["wrapKey", "unwrapKey"],
+    keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
     enabled: true,
   });
   try {

@@ -3,12 +3,21 @@ import { ClientTuning } from "../components/cerby/client";
 import { CerbyApiError } from "../components/cerby/errors";
 import { CerbyVaultInputs, CerbyVaultOutputs, CerbyVaultProvider, ProviderLog } from "../components/cerby/provider";
 import { CerbyEmulator, Fault, RecordedRequest, RECOVERABLE_FAULTS } from "./support/cerby-emulator";
-import { akvVaultInputs } from "./support/cerby-fixtures";
+import { akvSettings, akvVaultInputs } from "./support/cerby-fixtures";
 
 const API_KEY = "cerby-provider-key-4e8b1f0c2d";
 const CLIENT_SECRET = "entra-secret-Zx8~Qp2_first";
 const ROTATED_SECRET = "entra-secret-Lm5~Rt9_rotated";
-const FAST: ClientTuning = { timeoutMs: 250, maxAttempts: 4, maxElapsedMs: 2_000, baseDelayMs: 10, maxDelayMs: 40 };
+/**
+ * Quick backoffs, but a per-attempt timeout with headroom: a busy machine must not turn a slow
+ * answer into a retry. Tests of a hang set HANG_TIMEOUT and assert outcomes, not exact sequences.
+ */
+const FAST: ClientTuning = { timeoutMs: 10_000, maxAttempts: 4, maxElapsedMs: 30_000, baseDelayMs: 10, maxDelayMs: 40 };
+const HANG_TIMEOUT: ClientTuning = { timeoutMs: 1_000 };
+/** Slack for upper time bounds: far below what a missing bound would take, far above scheduling noise. */
+const SLACK_MS = 4_000;
+/** Where a vault of workspace "acme" lives when its inputs name no apiUrl. */
+const ACME_URL = "https://acme.cerby.com/api/v1";
 const UNKNOWN = pulumi.runtime.unknownValue;
 
 /** Every message a provider logged and every error it threw in this file, scanned for secrets at the end. */
@@ -132,22 +141,33 @@ describe("configure", () => {
     if (savedUrl === undefined) delete process.env.CERBY_API_URL;
   });
 
-  test("reads the API key and URL from stack config", async () => {
-    const instance = new CerbyVaultProvider({ client: FAST, log: recordingLog() });
-    await instance.configure(
-      configRequest({ "cerby-external-keys:cerbyApiKey": API_KEY, "cerby-external-keys:cerbyApiUrl": emulator.url }),
-    );
-    await instance.create(akvInputs({ apiUrl: undefined }));
-    expect(calls()).toEqual(["GET /vaults", "POST /vaults"]);
+  test("reads the API key from stack config; the URL is the vault's own (its inputs), never cerbyApiUrl from the provider's config", async () => {
+    const decoy = await CerbyEmulator.start({ keys: { [API_KEY]: { role: "admin", scopes: ["vaults:read", "vaults:write"] } } });
+    try {
+      const instance = new CerbyVaultProvider({ client: FAST, log: recordingLog() });
+      await instance.configure(configRequest({ "cerby-external-keys:cerbyApiKey": API_KEY, "cerby-external-keys:cerbyApiUrl": decoy.url }));
+      const result = await instance.create(akvInputs());
+      expect(calls()).toEqual(["GET /vaults", "POST /vaults"]);
+      expect(decoy.requests).toEqual([]);
+      expect(result.outs?.apiBaseUrl).toBe(emulator.url);
+    } finally {
+      await decoy.stop();
+    }
   });
 
-  test("falls back to CERBY_API_KEY and CERBY_API_URL", async () => {
-    process.env.CERBY_API_KEY = API_KEY;
-    process.env.CERBY_API_URL = emulator.url;
-    const instance = new CerbyVaultProvider({ client: FAST, log: recordingLog() });
-    await instance.configure(configRequest({}));
-    await instance.create(akvInputs({ apiUrl: undefined }));
-    expect(calls()).toEqual(["GET /vaults", "POST /vaults"]);
+  test("falls back to CERBY_API_KEY; CERBY_API_URL is not read", async () => {
+    const decoy = await CerbyEmulator.start({ keys: { [API_KEY]: { role: "admin", scopes: ["vaults:read", "vaults:write"] } } });
+    try {
+      process.env.CERBY_API_KEY = API_KEY;
+      process.env.CERBY_API_URL = decoy.url;
+      const instance = new CerbyVaultProvider({ client: FAST, log: recordingLog() });
+      await instance.configure(configRequest({}));
+      await instance.create(akvInputs());
+      expect(calls()).toEqual(["GET /vaults", "POST /vaults"]);
+      expect(decoy.requests).toEqual([]);
+    } finally {
+      await decoy.stop();
+    }
   });
 
   test("stack config wins over the environment", async () => {
@@ -435,7 +455,7 @@ describe("create", () => {
 
   test.each(RECOVERABLE_FAULTS)("a create whose list and POST each meet %s once succeeds with one vault", async (_name, fault) => {
     emulator.inject({ method: "GET", path: "/vaults", fault }, { method: "POST", path: "/vaults", fault });
-    const { provider: instance } = await provider();
+    const { provider: instance } = await provider(fault.kind === "hang" ? HANG_TIMEOUT : {});
     const result = await instance.create(akvInputs());
     const vaults = emulator.allVaults().filter((vault) => vault.scheme === "akv");
     expect(vaults).toHaveLength(1);
@@ -445,10 +465,10 @@ describe("create", () => {
 
   test.each(RECOVERABLE_FAULTS)("a create that meets %s every time fails clearly within the bound and creates nothing", async (_name, fault) => {
     emulator.inject(...Array.from({ length: 12 }, () => ({ fault })));
-    const { provider: instance } = await provider({ maxElapsedMs: 800 });
+    const { provider: instance } = await provider({ ...HANG_TIMEOUT, maxElapsedMs: 800 });
     const start = performance.now();
     const error = await failure(instance.create(akvInputs()));
-    expect(performance.now() - start).toBeLessThan(1_300);
+    expect(performance.now() - start).toBeLessThan(800 + SLACK_MS);
     expect(error.message).toMatch(/failed.*\(after \d+ attempts?/);
     expect(error.message).toMatch(/retry|run the command again|check/i);
     expect(emulator.allVaults().filter((vault) => vault.scheme === "akv")).toHaveLength(0);
@@ -465,7 +485,7 @@ describe("create", () => {
     await instance.create(akvInputs());
     const elapsed = performance.now() - start;
     expect(elapsed).toBeGreaterThanOrEqual(990);
-    expect(elapsed).toBeLessThan(1_500);
+    expect(elapsed).toBeLessThan(1_000 + SLACK_MS);
     expect(calls()).toEqual(["GET /vaults", "POST /vaults (status)", "POST /vaults (status)", "POST /vaults (status)", "POST /vaults"]);
   });
 
@@ -596,6 +616,108 @@ describe("delete", () => {
   });
 });
 
+describe("endpoint pinning: a vault's API URL is the one recorded in its state", () => {
+  const savedUrl = process.env.CERBY_API_URL;
+  let decoy: CerbyEmulator;
+  beforeEach(async () => {
+    decoy = await CerbyEmulator.start({ keys: { [API_KEY]: { role: "admin", scopes: ["vaults:read", "vaults:write"] } } });
+    process.env.CERBY_API_URL = decoy.url;
+  });
+  afterEach(async () => {
+    process.env.CERBY_API_URL = savedUrl;
+    if (savedUrl === undefined) delete process.env.CERBY_API_URL;
+    await decoy.stop();
+  });
+
+  /**
+   * A provider whose stack config and environment both point at the decoy, and whose transport
+   * serves https://acme.cerby.com/api/v1 (a workspace's default URL) from the emulator.
+   */
+  async function misdirected(): Promise<{ provider: CerbyVaultProvider; log: Logs; sent: string[] }> {
+    const sent: string[] = [];
+    const log = recordingLog();
+    const instance = new CerbyVaultProvider({
+      log,
+      client: {
+        ...FAST,
+        fetch: async (input, init) => {
+          const url = String(input);
+          sent.push(url);
+          return fetch(url.startsWith(ACME_URL) ? emulator.url + url.slice(ACME_URL.length) : url, init);
+        },
+      },
+    });
+    await instance.configure(configRequest({ "cerby-external-keys:cerbyApiKey": API_KEY, "cerby-external-keys:cerbyApiUrl": decoy.url }));
+    return { provider: instance, log, sent };
+  }
+
+  /** A state written before apiBaseUrl was recorded, by a stack without cerbyApiUrl: only the workspace. */
+  function legacyState(vault: { id: string }, onDelete: "retain" | "disable" = "retain"): CerbyVaultOutputs {
+    const { apiUrl: _apiUrl, ...inputs } = akvInputs({ onDelete });
+    return { ...inputs, vaultId: vault.id, state: "enabled", isDefault: false };
+  }
+
+  test("a state without apiUrl: read, update and delete go to the workspace's URL, not to cerbyApiUrl or CERBY_API_URL", async () => {
+    const vault = emulator.seed({ name: "Azure Key Vault", scheme: "akv" });
+    const { provider: instance, sent } = await misdirected();
+    const state = legacyState(vault, "disable");
+    const read = await instance.read(vault.id, state);
+    expect(read).toMatchObject({ id: vault.id, props: { apiBaseUrl: ACME_URL } });
+    const { apiUrl: _apiUrl, ...inputs } = akvInputs({ name: "Renamed", onDelete: "disable" });
+    const updated = await instance.update(vault.id, state, inputs);
+    expect(updated.outs).toMatchObject({ name: "Renamed", apiBaseUrl: ACME_URL });
+    await instance.delete(vault.id, state);
+    expect(emulator.allVaults().find((found) => found.id === vault.id)).toMatchObject({ name: "Renamed", state: "disabled" });
+    expect(decoy.requests).toEqual([]);
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect(sent.filter((url) => !url.startsWith(`${ACME_URL}/`))).toEqual([]);
+  });
+
+  test("refresh never drops a vault because another host, named by config or environment, lists none", async () => {
+    const vault = emulator.seed({ name: "Azure Key Vault", scheme: "akv" });
+    const { provider: instance, log } = await misdirected();
+    const result = await instance.read(vault.id, legacyState(vault));
+    expect(result.id).toBe(vault.id);
+    expect(log.warns.join("\n")).not.toContain("no longer exists");
+    expect(decoy.requests).toEqual([]);
+  });
+
+  test("the recorded URL wins over the inputs' for read, update and delete", async () => {
+    const { id, outs } = await created(akvInputs({ onDelete: "disable" }));
+    const { provider: instance } = await misdirected();
+    const moved = { ...outs, apiUrl: decoy.url, workspace: "other" };
+    expect((await instance.read(id, moved)).id).toBe(id);
+    await instance.delete(id, moved);
+    expect(emulator.allVaults().find((vault) => vault.id === id)?.state).toBe("disabled");
+    expect(decoy.requests).toEqual([]);
+  });
+
+  test("diff compares the recorded URL: another apiUrl is refused, and config or environment cannot make it a no-change", async () => {
+    const { id, outs } = await created(akvInputs());
+    expect(outs.apiBaseUrl).toBe(emulator.url);
+    const { provider: instance } = await misdirected();
+    const error = await failure(instance.diff(id, outs, akvInputs({ apiUrl: decoy.url })));
+    expect(error.message).toContain("Cannot change workspace/apiUrl of Cerby vault");
+    const dropped = await failure(instance.diff(id, outs, akvInputs({ apiUrl: undefined })));
+    expect(dropped.message).toContain("Cannot change workspace/apiUrl of Cerby vault");
+    const legacy = { ...outs, apiUrl: undefined, apiBaseUrl: undefined };
+    expect(await instance.diff(id, legacy, akvInputs({ apiUrl: undefined }))).toMatchObject({ changes: false });
+    expect(await instance.diff(id, legacy, akvInputs({ apiUrl: "https://acme.cerby.com/" }))).toMatchObject({ changes: false });
+    await failure(instance.diff(id, legacy, akvInputs({ apiUrl: "https://other.cerby.com" })));
+    expect(decoy.requests).toEqual([]);
+  });
+
+  test("check refuses an apiUrl that is neither a Cerby host nor loopback", async () => {
+    const { provider: instance } = await provider();
+    for (const apiUrl of ["https://cerby.attacker.example/api/v1", "https://acme.cerby.com.attacker.example/api/v1", "https://u:p@acme.cerby.com"]) {
+      const result = await instance.check({}, { ...akvInputs(), apiUrl });
+      expect(result.failures).toEqual([{ property: "apiUrl", reason: expect.stringMatching(/Cerby API URL|user info/) }]);
+      expect(result.failures?.[0].reason).not.toContain("u:p@");
+    }
+    expect((await instance.check({}, { ...akvInputs(), apiUrl: "https://acme.cerby.com" })).failures).toEqual([]);
+  });
+});
+
 describe("secrets", () => {
   test("a secret Cerby echoes into an error is redacted", async () => {
     const echoing = await CerbyEmulator.start({
@@ -611,6 +733,55 @@ describe("secrets", () => {
     } finally {
       await echoing.stop();
     }
+  });
+
+  /** Every way a secret can be written into a message: raw, JSON-escaped once and twice, URL-encoded. */
+  function forms(secret: string): string[] {
+    const once = JSON.stringify(secret).slice(1, -1);
+    return [secret, once, JSON.stringify(once).slice(1, -1), encodeURIComponent(secret)];
+  }
+
+  test.each(['Zx8"Qp\\2/+%25 spaced~secret', 'a+b/c"d\\e%2Ff g~h'])(
+    "a client secret %s that Cerby echoes in its error detail is redacted in every form",
+    async (secret) => {
+      const echoing = await CerbyEmulator.start({
+        keys: { [API_KEY]: { role: "owner", scopes: ["vaults:read", "vaults:write"] } },
+        echoValuesInErrors: true,
+      });
+      try {
+        const { provider: instance } = await provider();
+        const inputs = { ...akvInputs(), apiUrl: echoing.url, akv: { ...akvSettings(secret), keyName: "" } };
+        const error = await failure(instance.create(inputs));
+        expect((error as CerbyApiError).status).toBe(400);
+        expect(error.message).toMatch(/Received: .*\[redacted\]/);
+        for (const form of forms(secret)) {
+          expect(error.message).not.toContain(form);
+          expect(error.stack).not.toContain(form);
+        }
+      } finally {
+        await echoing.stop();
+      }
+    },
+  );
+
+  test("info and warn lines that would carry the API key or a client secret come out redacted, in every form", async () => {
+    const awkwardKey = 'cerby/key+"with\\odd%chars';
+    emulator.addKey(awkwardKey, { role: "admin", scopes: ["vaults:read", "vaults:write"] });
+    const secret = 'entra "secret" \\ with/odd+chars%';
+    const { id, outs } = await created(akvInputs({ akv: akvSettings(secret) }));
+    const leaky = `${secret} ${JSON.stringify(awkwardKey)} ${encodeURIComponent(secret)}`;
+    emulator.modify(id, { name: leaky.slice(0, 100), state: "disabled" });
+    const { provider: instance, log } = await provider({}, awkwardKey);
+    await instance.read(id, outs);
+    await instance.delete(id, { ...outs, name: leaky });
+    expect(log.warns.join("\n")).toContain("was renamed in Cerby");
+    expect(log.infos.join("\n")).toContain("is left in place in Cerby");
+    for (const line of [...log.warns, ...log.infos]) {
+      for (const form of [...forms(secret), ...forms(awkwardKey)]) {
+        expect(line).not.toContain(form);
+      }
+    }
+    expect([...log.warns, ...log.infos].join("\n")).toContain("[redacted]");
   });
 
   test("the safety net redacts an error from anywhere below a provider method", async () => {

@@ -23,6 +23,7 @@ const OUTPUT_NAMES = [
   "onDelete",
   "workspace",
   "apiUrl",
+  "apiBaseUrl",
   "workspaceId",
   "createdAt",
   "updatedAt",
@@ -158,6 +159,7 @@ test("the serialized provider, loaded as the engine loads it, has no key until c
     const created = await provider.create(inputs);
     expect(emulator.allVaults()).toEqual([expect.objectContaining({ id: created.id, name: "Azure Key Vault", scheme: "akv" })]);
     expect(emulator.requests.map((request) => request.method)).toEqual(["GET", "POST"]);
+    expect(created.outs?.apiBaseUrl).toBe(emulator.url);
 
     // Errors raised in the provider process keep their name, message and fields.
     const wrongKey = load();

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS, isConfigError, parseConfig, type ConfigSource, type StackConfig } from "../components/config";
+import { CONFIG_KEYS, cerbyApiBaseUrl, isConfigError, parseConfig, type ConfigSource, type StackConfig } from "../components/config";
 import { configProblems, configSource } from "./support/config-source";
 
 const VALID: Record<string, string> = {
@@ -41,10 +41,12 @@ describe("parseConfig accepts good config", () => {
       servicePrincipalRole: "crypto-user",
       roleScope: "key",
       clientSecretStartDate: "2026-11-28",
+      exportClientSecret: false,
       clientSecretLifetimeDays: 180,
       grantDeployerAccess: true,
       deployerObjectId: undefined,
       deployerPrincipalType: "auto",
+      deployerRole: "custom",
       rolePropagationWaitSeconds: 60,
       cerbyVaultName: "Azure Key Vault",
       cerbyVaultSetAsDefault: false,
@@ -66,6 +68,20 @@ describe("parseConfig accepts good config", () => {
     expect(parseConfig(source({ tags: { costCenter: 1234, shared: true } })).azure!.tags).toEqual({ costCenter: "1234", shared: "true" });
   });
 
+  test.each([
+    ["https://acme.cerby.com", "https://acme.cerby.com/api/v1"],
+    ["https://ACME.cerby.com/api/v1/", "https://acme.cerby.com/api/v1"],
+    ["https://acme.cerby.com:443/", "https://acme.cerby.com/api/v1"],
+    ["http://127.0.0.1:8080/api/v1", "http://127.0.0.1:8080/api/v1"],
+    ["http://127.1.2.3:8080/", "http://127.1.2.3:8080"],
+    ["http://localhost:3000/api/v1/", "http://localhost:3000/api/v1"],
+    ["http://[::1]:3000/api/v1", "http://[::1]:3000/api/v1"],
+  ])("cerbyApiUrl %s is a Cerby host or a loopback emulator, and the stack's API URL is %s", (value, normalized) => {
+    const config = parseConfig(source({ cerbyApiUrl: value }));
+    expect(config.cerby.apiUrl).toBe(value);
+    expect(cerbyApiBaseUrl(config.cerby)).toBe(normalized);
+  });
+
   test("azureEnabled false leaves out the Azure part, and a bad Azure key set is a warning that names it", () => {
     const warnings: string[] = [];
     const config = parseConfig(
@@ -85,9 +101,15 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["missing workspace", { cerbyWorkspace: undefined }, /^cerbyWorkspace is required: .*pulumi config set cerbyWorkspace acme/],
   ["workspace with a dot", { cerbyWorkspace: "acme.cerby.com" }, /^cerbyWorkspace "acme\.cerby\.com" must be the workspace's subdomain/],
   ["workspace in capitals", { cerbyWorkspace: "ACME" }, /^cerbyWorkspace "ACME" must be the workspace's subdomain/],
-  ["API URL over plain http", { cerbyApiUrl: "http://acme.cerby.com/api/v1" }, /^cerbyApiUrl "http:\/\/acme\.cerby\.com\/api\/v1" must use https:\/\//],
+  ["API URL over plain http", { cerbyApiUrl: "http://acme.cerby.com/api/v1" }, /^cerbyApiUrl "http:\/\/acme\.cerby\.com\/api\/v1" is not a Cerby API URL/],
+  ["API URL on another https host", { cerbyApiUrl: "https://cerby.attacker.example/api/v1" }, /^cerbyApiUrl "https:\/\/cerby\.attacker\.example\/api\/v1" is not a Cerby API URL: .*https:\/\/<workspace>\.cerby\.com/],
+  ["API URL on a host that only ends like Cerby's", { cerbyApiUrl: "https://acme.cerby.com.attacker.example" }, /^cerbyApiUrl .* is not a Cerby API URL/],
+  ["API URL on Cerby's host with a port", { cerbyApiUrl: "https://acme.cerby.com:8443/api/v1" }, /^cerbyApiUrl .* is not a Cerby API URL/],
+  ["API URL on Cerby's host with another path", { cerbyApiUrl: "https://acme.cerby.com/proxy/api/v1" }, /^cerbyApiUrl .* is not a Cerby API URL/],
+  ["API URL with a query", { cerbyApiUrl: "https://acme.cerby.com/api/v1?x=1" }, /^cerbyApiUrl .* must not have a query or a fragment/],
+  ["API URL with a fragment", { cerbyApiUrl: "https://acme.cerby.com/api/v1#x" }, /^cerbyApiUrl .* must not have a query or a fragment/],
   ["API URL that is not a URL", { cerbyApiUrl: "acme.cerby.com" }, /^cerbyApiUrl "acme\.cerby\.com" is not a URL/],
-  ["API URL with credentials", { cerbyApiUrl: "https://user:pw@acme.cerby.com/api/v1" }, /^cerbyApiUrl .* must not carry credentials/],
+  ["API URL with credentials, the password not echoed", { cerbyApiUrl: "https://user:hunter2-pw@acme.cerby.com/api/v1" }, /^cerbyApiUrl "https:\/\/\*\*\*@acme\.cerby\.com\/api\/v1" must not carry user info/],
   ["tenant that is not a GUID", { azureTenantId: "contoso.onmicrosoft.com" }, /^azureTenantId "contoso\.onmicrosoft\.com" must be a GUID/],
   ["subscription that is not a GUID", { azureSubscriptionId: "1234" }, /^azureSubscriptionId "1234" must be a GUID/],
   ["location with spaces", { azureLocation: "East US" }, /^azureLocation "East US" must be an Azure region name/],
@@ -112,7 +134,8 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["EC key type", { keyType: "EC" }, /^keyType "EC" is not allowed; use one of: RSA, RSA-HSM/],
   ["RSA-HSM on a standard vault", { keyType: "RSA-HSM" }, /^keyType "RSA-HSM" needs keyVaultSku premium/],
   ["2048-bit key", { keySize: 2048 }, /^keySize 2048 is not supported; Cerby accepts only 4096-bit RSA keys/],
-  ["unknown role", { servicePrincipalRole: "owner" }, /^servicePrincipalRole "owner" is not allowed; use one of: crypto-user, crypto-officer, administrator/],
+  ["unknown role", { servicePrincipalRole: "owner" }, /^servicePrincipalRole "owner" is not allowed; use one of: crypto-user, minimal, crypto-officer, administrator/],
+  ["unknown deployer role", { deployerRole: "owner" }, /^deployerRole "owner" is not allowed; use one of: custom, crypto-officer/],
   ["unknown role scope", { roleScope: "subscription" }, /^roleScope "subscription" is not allowed; use one of: key, vault/],
   ["secret lifetime of 0 days", { clientSecretLifetimeDays: 0 }, /^clientSecretLifetimeDays 0 is out of range; use a number from 1 to 730/],
   ["secret lifetime above two years", { clientSecretLifetimeDays: 731 }, /^clientSecretLifetimeDays 731 is out of range/],

@@ -69,10 +69,10 @@ describe("checkKeyProperties", () => {
   });
 
   test("a key that may not unwrap fails and lists what it allows", () => {
-    const checks = checkKeyProperties(key({ ops: ["encrypt", "wrapKey"] }), NOW);
+    const checks = checkKeyProperties(key({ ops: ["encrypt", "decrypt", "wrapKey"] }), NOW);
     expect(checks.find((check) => check.name === "key-operations")).toMatchObject({
       ok: false,
-      detail: "unwrapKey not allowed (allowed: encrypt, wrapKey)",
+      detail: "unwrapKey not allowed (allowed: encrypt, decrypt, wrapKey)",
     });
   });
 });

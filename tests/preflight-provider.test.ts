@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  azure = await FakeAzure.start(PRINCIPAL, { name: "cerby-external-key", kty: "RSA", privateKey: rsa4096, keyOps: ["wrapKey", "unwrapKey"], enabled: true });
+  azure = await FakeAzure.start(PRINCIPAL, { name: "cerby-external-key", kty: "RSA", privateKey: rsa4096, keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"], enabled: true });
   cerby = await CerbyEmulator.start({ keys: { [API_KEY]: { role: "admin", scopes: ["vaults:read", "vaults:write"] } } });
   logs = [];
 });
@@ -92,6 +92,17 @@ describe("the preflight in CerbyVault create and update", () => {
     expect(isPreflightError(error)).toBe(true);
     expect(error.message).toMatch(/check "key-size".*2048-bit modulus/);
     expect(cerby.requests).toHaveLength(0);
+  });
+
+  test("a vault that unwraps to other bytes stops create at wrap-unwrap at once, and Cerby is never called", async () => {
+    azure.tamperWith = "unwrapkey";
+    // The shortest bound, so that a mismatch wrongly retried fails this test instead of stalling it.
+    const instance = await provider({ "cerby-external-keys:cerbyPreflightTimeoutMinutes": "1" });
+    const error = await rejection(instance.create(akvInputs()));
+    expect(isPreflightError(error) && [error.check, error.attempts]).toEqual(["wrap-unwrap", 1]);
+    expect(azure.vaultCalls("unwrapkey")).toHaveLength(1);
+    expect(cerby.requests).toHaveLength(0);
+    expect(cerby.allVaults()).toHaveLength(0);
   });
 
   test("role propagation is waited out within the configured bound", async () => {

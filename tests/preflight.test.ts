@@ -15,6 +15,14 @@ const PRINCIPAL: FakePrincipal = {
   clientSecret: SECRET,
 };
 const TARGET: AzureKeyTarget = { ...PRINCIPAL, vaultUrl: FAKE_VAULT_URL, keyName: "cerby-external-key" };
+/** The data actions of servicePrincipalRole minimal, as Azure names them. */
+const MINIMAL_ROLE = [
+  "Microsoft.KeyVault/vaults/keys/read",
+  "Microsoft.KeyVault/vaults/keys/wrap/action",
+  "Microsoft.KeyVault/vaults/keys/unwrap/action",
+  "Microsoft.KeyVault/vaults/keys/encrypt/action",
+  "Microsoft.KeyVault/vaults/keys/decrypt/action",
+];
 
 let rsa4096: KeyObject;
 let rsa2048: KeyObject;
@@ -43,13 +51,22 @@ interface Run {
 
 /** Runs the preflight against a fresh fake and checks that no line it wrote holds the secret. */
 async function run(
-  setup: { principal?: Partial<FakePrincipal>; key?: Partial<FakeKey>; forbidWrap?: number; forbidGet?: number },
+  setup: {
+    principal?: Partial<FakePrincipal>;
+    key?: Partial<FakeKey>;
+    forbidWrap?: number;
+    forbidGet?: number;
+    grantedDataActions?: string[];
+    tamperWith?: FakeAzure["tamperWith"];
+  },
   options: PreflightOptions = {},
   target: AzureKeyTarget = TARGET,
 ): Promise<Run> {
   fake = await FakeAzure.start({ ...PRINCIPAL, ...setup.principal }, fakeKey(setup.key));
   fake.forbidWrap = setup.forbidWrap ?? 0;
   fake.forbidGet = setup.forbidGet ?? 0;
+  fake.grantedDataActions = setup.grantedDataActions;
+  fake.tamperWith = setup.tamperWith;
   const logs: string[] = [];
   const started = performance.now();
   const outcome: Run = { logs, elapsedMs: 0 };
@@ -75,7 +92,7 @@ async function run(
 }
 
 describe("preflightAzureKey", () => {
-  test("all good: signs in, reads the key, and wraps and unwraps remotely in Key Vault", async () => {
+  test("all good: signs in, reads the key, wraps and unwraps, encrypts and decrypts remotely in Key Vault", async () => {
     const { result, error, logs } = await run({});
     expect(error).toBeUndefined();
     expect(result?.attempts).toBe(1);
@@ -89,6 +106,7 @@ describe("preflightAzureKey", () => {
       ["key-dates", true],
       ["key-operations", true],
       ["wrap-unwrap", true],
+      ["encrypt-decrypt", true],
     ]);
     // The challenge handshake ran (an unauthenticated first request), and both crypto operations
     // reached the vault instead of being done locally with the public key.
@@ -96,7 +114,57 @@ describe("preflightAzureKey", () => {
     expect(fake?.requests[1]).toMatchObject({ host: "kv-cerby-fake.vault.azure.net", authorized: false });
     expect(fake?.vaultCalls("wrapkey")).toHaveLength(1);
     expect(fake?.vaultCalls("unwrapkey")).toHaveLength(1);
-    expect(logs.at(-1)).toMatch(/^Preflight passed after 1 attempt in .*wraps and unwraps as the service principal\.$/);
+    expect(fake?.vaultCalls("encrypt")).toHaveLength(1);
+    expect(fake?.vaultCalls("decrypt")).toHaveLength(1);
+    expect(logs.at(-1)).toMatch(/^Preflight passed after 1 attempt in .*wraps, unwraps, encrypts and decrypts as the service principal\.$/);
+  });
+
+  test("a vault that unwraps to other bytes fails wrap-unwrap at once: one attempt, no retry, nothing further tried", async () => {
+    const { error } = await run({ tamperWith: "unwrapkey" });
+    expect(error?.check).toBe("wrap-unwrap");
+    expect(error?.attempts).toBe(1);
+    expect(error?.message).toMatch(/unwrapKey returned different bytes from those wrapped\. Likely cause: the key or the vault misbehaves; do not register this key/);
+    // One read, one wrap, one unwrap: the mismatch is the verdict, not a reason to try again.
+    expect(fake?.requests.filter((request) => request.authorized && request.host === "kv-cerby-fake.vault.azure.net")).toHaveLength(3);
+    expect(fake?.vaultCalls("encrypt")).toHaveLength(0);
+  });
+
+  test("a vault that decrypts to other bytes fails encrypt-decrypt at once", async () => {
+    const { error } = await run({ tamperWith: "decrypt" });
+    expect(error?.check).toBe("encrypt-decrypt");
+    expect(error?.attempts).toBe(1);
+    expect(error?.message).toMatch(/decrypt returned different bytes from those encrypted/);
+    expect(fake?.vaultCalls("decrypt")).toHaveLength(1);
+  });
+
+  test("the data actions of servicePrincipalRole minimal are all the preflight needs", async () => {
+    const { result, error } = await run({ grantedDataActions: MINIMAL_ROLE });
+    expect(error).toBeUndefined();
+    expect(result?.checks.every((check) => check.ok)).toBe(true);
+  });
+
+  test.each([
+    ["Microsoft.KeyVault/vaults/keys/read", "key-read"],
+    ["Microsoft.KeyVault/vaults/keys/unwrap/action", "wrap-unwrap"],
+    ["Microsoft.KeyVault/vaults/keys/decrypt/action", "encrypt-decrypt"],
+  ])("a role without %s fails the preflight at %s", async (missing, check) => {
+    // A 403 is retried as propagation until the bound; a generous one lets even a slow machine reach it.
+    const { error } = await run({ grantedDataActions: MINIMAL_ROLE.filter((action) => action !== missing) }, { timeoutMs: 3000, initialBackoffMs: 200 });
+    expect(error?.check).toBe(check);
+    expect(error?.message).toContain(`(denied data action ${missing})`);
+  });
+
+  test("wrap and encrypt use the RSA key's public half, which Azure allows with keys/read alone", async () => {
+    const publicOnly = MINIMAL_ROLE.filter((action) => !/\/(wrap|encrypt)\/action$/.test(action));
+    const { error } = await run({ grantedDataActions: publicOnly });
+    expect(error).toBeUndefined();
+  });
+
+  test("a key that does not allow encrypt and decrypt fails fast at key-operations", async () => {
+    const { error } = await run({ key: { keyOps: ["wrapKey", "unwrapKey"] } });
+    expect(error?.check).toBe("key-operations");
+    expect(error?.attempts).toBe(1);
+    expect(error?.message).toMatch(/encrypt and decrypt not allowed \(allowed: wrapKey, unwrapKey\)/);
   });
 
   test("a 2048-bit key fails fast at key-size, before any wrap", async () => {

@@ -50,7 +50,7 @@ beforeEach(async () => {
     name: "cerby-external-key",
     kty: "RSA",
     privateKey: rsa4096,
-    keyOps: ["wrapKey", "unwrapKey"],
+    keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
     enabled: true,
   });
   aws = await FakeAws.start();
@@ -81,6 +81,7 @@ beforeEach(async () => {
     awsAccountId: ACCOUNT,
     awsCerbyVaultId: kmsVault.id,
     cerbyWorkspaceId: WORKSPACE,
+    cerbyPrincipalArn: CERBY_AWS_PRINCIPAL_ARN,
   };
 });
 
@@ -107,7 +108,10 @@ interface Run {
 }
 
 /** Runs verify on `input` (an object is serialized) through stdin, and scans all it printed. */
-async function run(input: unknown, options: { args?: string[]; env?: Record<string, string | undefined> } = {}): Promise<Run> {
+async function run(
+  input: unknown,
+  options: { args?: string[]; env?: Record<string, string | undefined>; overrides?: Partial<VerifyEnvironment> } = {},
+): Promise<Run> {
   let stdout = "";
   let stderr = "";
   const status = await main(
@@ -118,7 +122,7 @@ async function run(input: unknown, options: { args?: string[]; env?: Record<stri
       stderr: { write: (text: string) => (stderr += text) },
       env: options.env ?? { CERBY_API_KEY: API_KEY },
     },
-    environment(),
+    { ...environment(), ...options.overrides },
   );
   for (const secret of [CLIENT_SECRET, API_KEY]) {
     expect(stdout).not.toContain(secret);
@@ -145,6 +149,7 @@ describe("npm run verify", () => {
       "azure.key-dates": "pass",
       "azure.key-operations": "pass",
       "azure.wrap-unwrap": "pass",
+      "azure.encrypt-decrypt": "pass",
       "aws.kms-primary": "pass",
       "aws.kms-replica": "pass",
       "aws.role-trust": "pass",
@@ -152,7 +157,7 @@ describe("npm run verify", () => {
       "cerby.aws-vault": "pass",
     });
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, summary: { pass: 14, warn: 0, fail: 0 } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, summary: { pass: 15, warn: 0, fail: 0 } });
     expect(result.lines.get("azure.client-secret-expiry")?.reason).toBe("the client secret expires in 180 days, on 2026-11-28");
     expect(aws.requests).toEqual(
       expect.arrayContaining([
@@ -162,6 +167,7 @@ describe("npm run verify", () => {
       ]),
     );
     expect(azure.vaultCalls("wrapkey")).toHaveLength(1);
+    expect(azure.vaultCalls("decrypt")).toHaveLength(1);
   });
 
   test("vaults registered by hand (guided registration) pass with a key that has the read scope alone, and verify only reads", async () => {
@@ -187,10 +193,10 @@ describe("npm run verify", () => {
     );
     expect(status).toBe(0);
     const lines = stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(15);
+    expect(lines).toHaveLength(16);
     expect(lines[0]).toMatch(/^PASS  azure\.client-secret-expiry  the client secret expires in 180 days/);
     expect(lines).toContainEqual(expect.stringMatching(/^PASS  aws\.role-trust +arn:aws:iam::123456789012:role\/cerby-kms-access trusts .* with sts:ExternalId 123e4567/));
-    expect(lines.at(-1)).toBe("14 passed, 0 warned, 0 failed");
+    expect(lines.at(-1)).toBe("15 passed, 0 warned, 0 failed");
   });
 
   test("a client secret close to its end date warns; an expired one fails", async () => {
@@ -254,12 +260,34 @@ describe("npm run verify", () => {
       status: "fail",
       reason: expect.stringMatching(/scheduled for deletion on 2026-07-01T00:00:00.000Z: cancel it now \(aws kms cancel-key-deletion/),
     });
-    expect(result.lines.get("aws.role-trust")).toMatchObject({ status: "fail", reason: expect.stringMatching(/no longer lets .* assume it with sts:ExternalId 123e4567/) });
+    expect(result.lines.get("aws.role-trust")).toMatchObject({
+      status: "fail",
+      reason: expect.stringMatching(/does not let .* assume it with sts:ExternalId 123e4567.*statement CerbyAssumeRole .* with sts:ExternalId another-workspace/),
+    });
+  });
+
+  test.each(["RSA_2048", "RSA_3072", "SYMMETRIC_DEFAULT"])("a KMS key of spec %s fails: Cerby needs RSA_4096", async (spec) => {
+    const primaryArn = outputs.kmsKeyArn as string;
+    aws.keys.set(primaryArn, { ...aws.keys.get(primaryArn)!, KeySpec: spec });
+    const result = await run(outputs);
+    expect(result.lines.get("aws.kms-primary")).toMatchObject({ status: "fail", reason: expect.stringContaining(`key spec is ${spec}, not RSA_4096`) });
+    expect(result.lines.get("aws.kms-replica")?.status).toBe("pass");
+    expect(result.status).toBe(1);
   });
 
   test("a key in the wrong Region is reported as the AWS error", async () => {
     const result = await run({ ...outputs, kmsReplicaRegion: "eu-west-1" });
     expect(result.lines.get("aws.kms-replica")).toMatchObject({ status: "fail", reason: expect.stringMatching(/in eu-west-1 failed: NotFoundException/) });
+  });
+
+  test("without the clientSecret output (exportClientSecret false) the service-principal checks are skipped with a warning, the rest run", async () => {
+    const { clientSecret: _secret, ...rest } = outputs;
+    const result = await run(rest);
+    expect(result.lines.get("azure.preflight")).toMatchObject({ status: "warn", reason: expect.stringMatching(/exportClientSecret/) });
+    expect(result.lines.has("azure.outputs")).toBe(false);
+    expect(result.lines.has("azure.sign-in")).toBe(false);
+    expect(result.lines.get("cerby.azure-vault")?.status).toBe("pass");
+    expect(result.status).toBe(0);
   });
 
   test("missing outputs fail by name; a masked secret points at --show-secrets", async () => {
@@ -306,5 +334,103 @@ describe("npm run verify", () => {
     const usage = spawnSync("npm", ["run", "--silent", "verify"], { encoding: "utf8" });
     expect(usage.status).toBe(2);
     expect(usage.stderr).toMatch(/--outputs is required/);
+  });
+
+  describe("the role trust check is strict: exactly the configured principal, only with the workspace ID", () => {
+    const CERBY = CERBY_AWS_PRINCIPAL_ARN;
+    const cerbyStatement = cerbyTrustPolicy(CERBY, WORKSPACE).Statement[0];
+    const withExternalId = { StringEquals: { "sts:ExternalId": WORKSPACE } };
+
+    function trustWith(...extra: Array<Record<string, unknown>>): void {
+      aws.roles.set("cerby-kms-access", { arn: ROLE_ARN, trustPolicy: { Version: "2012-10-17", Statement: [cerbyStatement, ...extra] } });
+    }
+
+    test.each<[string, Record<string, unknown>, RegExp]>([
+      [
+        "another AWS principal, even with the workspace ID",
+        { Sid: "Partner", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "sts:AssumeRole", Condition: withExternalId },
+        /statement Partner lets AWS:arn:aws:iam::111122223333:root assume the role/,
+      ],
+      ["anyone (*)", { Effect: "Allow", Principal: "*", Action: "sts:AssumeRole" }, /statement #2 lets \* assume the role/],
+      ["AWS: *", { Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole", Condition: withExternalId }, /lets AWS:\* assume the role/],
+      ["a service", { Sid: "Ec2", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }, /statement Ec2 lets Service:ec2\.amazonaws\.com/],
+      ["Cerby's principal without the condition", { Sid: "Open", Effect: "Allow", Principal: { AWS: CERBY }, Action: "sts:AssumeRole" }, /statement Open lets .* without a StringEquals sts:ExternalId condition/],
+      [
+        "Cerby's principal with StringLike instead of StringEquals",
+        { Sid: "Like", Effect: "Allow", Principal: { AWS: CERBY }, Action: "sts:AssumeRole", Condition: { StringLike: { "sts:ExternalId": "*" } } },
+        /statement Like lets .* without a StringEquals sts:ExternalId condition/,
+      ],
+      [
+        "a second external ID",
+        { Sid: "Two", Effect: "Allow", Principal: { AWS: CERBY }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": [WORKSPACE, "other"] } } },
+        /statement Two .* with sts:ExternalId 123e4567-e89b-42d3-a456-426614174000, other/,
+      ],
+      ["a wildcard action for another account", { Sid: "Wild", Effect: "Allow", Principal: { AWS: "210987654321" }, Action: "sts:*" }, /statement Wild lets AWS:210987654321/],
+      ["web identity for a federated principal", { Sid: "Oidc", Effect: "Allow", Principal: { Federated: "accounts.google.com" }, Action: "sts:AssumeRoleWithWebIdentity" }, /statement Oidc lets Federated:accounts\.google\.com/],
+      ["NotPrincipal", { Sid: "Not", Effect: "Allow", NotPrincipal: { AWS: CERBY }, Action: "sts:AssumeRole" }, /statement Not uses NotPrincipal/],
+    ])("fails a trust policy that also allows %s, naming the statement", async (_name, extra, reason) => {
+      trustWith(extra);
+      const result = await run(outputs);
+      expect(result.lines.get("aws.role-trust")).toMatchObject({ status: "fail", reason: expect.stringMatching(reason) });
+      expect(result.status).toBe(1);
+    });
+
+    test("a Deny statement, or a further condition on Cerby's statement, still passes", async () => {
+      const narrowed = { ...cerbyStatement, Condition: { ...withExternalId, Bool: { "aws:SecureTransport": "true" } } };
+      aws.roles.set("cerby-kms-access", {
+        arn: ROLE_ARN,
+        trustPolicy: { Version: "2012-10-17", Statement: [narrowed, { Effect: "Deny", Principal: "*", Action: "sts:AssumeRole", Condition: { Bool: { "aws:SecureTransport": "false" } } }] },
+      });
+      expect((await run(outputs)).lines.get("aws.role-trust")?.status).toBe("pass");
+    });
+
+    test("it uses the configured principal: a role trusting Cerby's default principal fails when another is configured", async () => {
+      const configured = "arn:aws:iam::749452252575:role/staging-kms-byo-key-access-role";
+      const trustsDefault = await run({ ...outputs, cerbyPrincipalArn: configured });
+      expect(trustsDefault.lines.get("aws.role-trust")).toMatchObject({
+        status: "fail",
+        reason: expect.stringMatching(/does not let arn:aws:iam::749452252575:role\/staging-kms-byo-key-access-role assume it.*lets AWS:arn:aws:iam::749452252575:role\/production-kms-byo-key-access-role assume the role/),
+      });
+      aws.roles.set("cerby-kms-access", { arn: ROLE_ARN, trustPolicy: cerbyTrustPolicy(configured, WORKSPACE) });
+      expect((await run({ ...outputs, cerbyPrincipalArn: configured })).lines.get("aws.role-trust")?.status).toBe("pass");
+    });
+
+    test("without the cerbyPrincipalArn output the trust is not checked against a default; the output is reported missing", async () => {
+      const { cerbyPrincipalArn: _principal, ...rest } = outputs;
+      const result = await run(rest);
+      expect(result.lines.get("aws.outputs")).toMatchObject({ status: "fail", reason: "missing stack outputs: cerbyPrincipalArn" });
+      expect(result.lines.has("aws.role-trust")).toBe(false);
+    });
+  });
+
+  describe("the Cerby API key goes only to a URL that passes the endpoint rule", () => {
+    function recordingFetch(): { fetch: typeof fetch; sent: string[] } {
+      const sent: string[] = [];
+      return { sent, fetch: async (input, init) => (sent.push(String(input)), fetch(input, init)) };
+    }
+
+    test.each([
+      ["the cerbyApiUrl output names another host", { cerbyApiUrl: "https://cerby.attacker.example/api/v1" }, {}, /the cerbyApiUrl stack output "https:\/\/cerby\.attacker\.example\/api\/v1" is not a Cerby API URL/],
+      ["CERBY_API_URL names another host", {}, { CERBY_API_URL: "https://acme.cerby.com.attacker.example" }, /CERBY_API_URL .* is not a Cerby API URL/],
+      ["the URL carries a password", { cerbyApiUrl: "https://deployer:hunter2-pass@acme.cerby.com/api/v1" }, {}, /"https:\/\/\*\*\*@acme\.cerby\.com\/api\/v1" must not carry user info/],
+    ])("refuses when %s, without sending the key", async (_name, changed, env, reason) => {
+      const { fetch: recording, sent } = recordingFetch();
+      const result = await run({ ...outputs, ...changed }, { env: { CERBY_API_KEY: API_KEY, ...env }, overrides: { cerby: { maxAttempts: 1, fetch: recording } } });
+      expect(result.lines.get("cerby.api")).toMatchObject({ status: "fail", reason: expect.stringMatching(reason) });
+      expect(result.lines.get("cerby.api")?.reason).toContain("CERBY_API_KEY was not sent");
+      expect(result.stdout + result.stderr).not.toContain("hunter2-pass");
+      expect(sent).toEqual([]);
+      expect(cerby.requests).toEqual([]);
+    });
+
+    test("CERBY_API_URL, when it passes the rule, is where the vaults are checked (an emulator)", async () => {
+      const { fetch: recording, sent } = recordingFetch();
+      const result = await run(
+        { ...outputs, cerbyApiUrl: "https://acme.cerby.com/api/v1" },
+        { env: { CERBY_API_KEY: API_KEY, CERBY_API_URL: cerby.url }, overrides: { cerby: { maxAttempts: 1, fetch: recording } } },
+      );
+      expect(result.lines.get("cerby.azure-vault")?.status).toBe("pass");
+      expect(sent.every((url) => url.startsWith(`${cerby.url}/`))).toBe(true);
+    });
   });
 });

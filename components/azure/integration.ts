@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
-import { KEY_VAULT_ROLES, type AzureConfig, type CerbyConfig } from "../config";
+import type { AzureConfig, CerbyConfig } from "../config";
 import { CerbyVault } from "../cerby/vault";
 import { CerbyApplication } from "./application";
 import { KeyContinuityGuard } from "../keyContinuity";
@@ -9,6 +9,7 @@ import { CerbyKeyVault } from "./keyVault";
 import { VaultDeleteLock } from "./deleteLock";
 import { PropagationDelay } from "./propagationDelay";
 import { KeyVaultRoleAssignment } from "./roleAssignment";
+import { KeyVaultCustomRole, builtInRole, type CustomKeyVaultRole } from "./roleDefinition";
 import type { SignedInIdentity } from "./signedInIdentity";
 
 export interface AzureKeyVaultIntegrationArgs {
@@ -90,14 +91,22 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    const customRole = (role: CustomKeyVaultRole, vaultId: pulumi.Input<string>) =>
+      new KeyVaultCustomRole(
+        `${name}-${role}-role`,
+        { role, subscriptionId: this.subscriptionId, resourceGroupName: this.resourceGroupName, vaultId, vaultName: vault.vaultName },
+        { parent: this },
+      );
+
     const keyDependsOn: pulumi.Resource[] = [];
     const roleAssignments: pulumi.Resource[] = [];
     if (azure.grantDeployerAccess) {
+      const deployerRole = azure.deployerRole === "custom" ? customRole("deployer", vault.vaultId) : builtInRole("crypto-officer");
       const deployerGrant = new KeyVaultRoleAssignment(
         `${name}-deployer`,
         {
           subscriptionId: this.subscriptionId,
-          roleDefinitionGuid: KEY_VAULT_ROLES["crypto-officer"].id,
+          roleDefinitionGuid: deployerRole.guid,
           principalId: signedIn.objectId,
           principalType: signedIn.principalType,
           scope: vault.vaultId,
@@ -137,16 +146,16 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
     const vaultId = guard.pinned("vaultId");
     const keyUri = guard.pinned("keyUri");
 
-    const role = KEY_VAULT_ROLES[azure.servicePrincipalRole];
+    const role = azure.servicePrincipalRole === "minimal" ? customRole("minimal", vaultId) : builtInRole(azure.servicePrincipalRole);
     const servicePrincipalRole = new KeyVaultRoleAssignment(
       `${name}-cerby`,
       {
         subscriptionId: this.subscriptionId,
-        roleDefinitionGuid: role.id,
+        roleDefinitionGuid: role.guid,
         principalId: application.servicePrincipalObjectId,
         principalType: "ServicePrincipal",
         scope: azure.roleScope === "key" ? guard.pinned("keyResourceId") : vaultId,
-        description: `${role.displayName} for Cerby's service principal (cerby-external-keys).`,
+        description: pulumi.interpolate`${role.displayName} for Cerby's service principal (cerby-external-keys).`,
       },
       { parent: this },
     );

@@ -1,7 +1,8 @@
 /**
  * Proves, as Cerby's service principal, that the Azure key works before Cerby is told about it:
- * sign in with the client secret, read the key, check it is what Cerby needs, then wrap and unwrap
- * 32 random bytes with RSA-OAEP-256. A fresh role assignment takes minutes to reach Key Vault, so
+ * sign in with the client secret, read the key, check it is what Cerby needs, then wrap and unwrap,
+ * and encrypt and decrypt, 32 random bytes with RSA-OAEP-256: each data action Cerby uses (and the
+ * minimal role grants) is exercised once. A fresh role assignment takes minutes to reach Key Vault, so
  * failures that propagation explains are retried with backoff up to a bound; definitive ones fail
  * at once. Nothing here ever puts the client secret into a message.
  */
@@ -32,7 +33,8 @@ export type AzureCheckName =
   | "key-enabled"
   | "key-dates"
   | "key-operations"
-  | "wrap-unwrap";
+  | "wrap-unwrap"
+  | "encrypt-decrypt";
 
 /** One check's verdict; `cause` says, for a failure, what most likely explains it and what to do. */
 export interface AzureCheck {
@@ -96,7 +98,7 @@ export function isPreflightError(error: unknown): error is PreflightError {
 
 const WRAP_ALGORITHM = "RSA-OAEP-256";
 const MAX_BACKOFF_MS = 30_000;
-const REQUIRED_OPERATIONS = ["wrapKey", "unwrapKey"] as const;
+const REQUIRED_OPERATIONS = ["wrapKey", "unwrapKey", "encrypt", "decrypt"] as const;
 
 function modulusBits(modulus: Uint8Array): number {
   let start = 0;
@@ -166,12 +168,12 @@ export function checkKeyProperties(key: KeyVaultKey, now: Date): AzureCheck[] {
   const missing = REQUIRED_OPERATIONS.filter((operation) => !operations.includes(operation));
   checks.push(
     missing.length === 0
-      ? { name: "key-operations", ok: true, detail: "wrapKey and unwrapKey allowed" }
+      ? { name: "key-operations", ok: true, detail: "wrapKey, unwrapKey, encrypt and decrypt allowed" }
       : {
           name: "key-operations",
           ok: false,
           detail: `${missing.join(" and ")} not allowed (allowed: ${operations.join(", ") || "none"})`,
-          cause: "the key's permitted operations exclude what Cerby uses; allow wrapKey and unwrapKey on the key",
+          cause: "the key's permitted operations exclude what Cerby uses; allow wrapKey, unwrapKey, encrypt and decrypt on the key",
         },
   );
   return checks;
@@ -187,7 +189,7 @@ interface Diagnosis {
 }
 
 const PROPAGATION_CAUSE =
-  "the role assignment has not propagated yet (this can take several minutes), or the service principal has the wrong role or scope: it needs Key Vault Crypto User or higher on the key or the vault";
+  "the role assignment has not propagated yet (this can take several minutes), or the service principal has the wrong role or scope: it needs Key Vault Crypto User (or the minimal role, or higher) on the key or the vault";
 const NETWORK_CODES = ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "REQUEST_SEND_ERROR"];
 
 function firstLine(text: string): string {
@@ -246,7 +248,9 @@ function diagnoseVaultStatus(statusCode: number, said: string, message: string, 
     };
   }
   if (statusCode === 403) {
-    return { retry: true, detail: said, cause: PROPAGATION_CAUSE };
+    // Key Vault names the data action it refused, which tells a role that lacks it from one that lags.
+    const action = /Action: '([\w./]+)'/.exec(message)?.[1];
+    return { retry: true, detail: action ? `${said} (denied data action ${action})` : said, cause: PROPAGATION_CAUSE };
   }
   if (statusCode === 401) {
     return {
@@ -383,24 +387,51 @@ async function attemptOnce({ target, credential, keyClient, httpClient, now, sig
   }
 
   // Given the fetched key, the client could encrypt locally with the public half; RSA-OAEP-256 is
-  // not among its local algorithms, so both operations go to Key Vault and prove the role.
+  // not among its local algorithms, so every operation goes to Key Vault and proves the role.
   const cryptography = new CryptographyClient(key, credential, { httpClient });
-  const plaintext = randomBytes(32);
-  try {
-    const wrapped = await bounded(cryptography.wrapKey(WRAP_ALGORITHM, plaintext, { abortSignal: signal }), signal);
-    const unwrapped = await bounded(cryptography.unwrapKey(WRAP_ALGORITHM, wrapped.result, { abortSignal: signal }), signal);
-    if (!Buffer.from(unwrapped.result).equals(plaintext)) {
-      return failed("wrap-unwrap", {
-        retry: false,
-        detail: "unwrapKey returned different bytes from those wrapped",
-        cause: "the key or the vault misbehaves; do not register this key",
-      });
+  const options = { abortSignal: signal };
+  const roundTrips: RoundTrip[] = [
+    {
+      check: "wrap-unwrap",
+      operation: "wrap and unwrap",
+      there: async (data) => (await cryptography.wrapKey(WRAP_ALGORITHM, data, options)).result,
+      back: async (data) => (await cryptography.unwrapKey(WRAP_ALGORITHM, data, options)).result,
+      mismatch: "unwrapKey returned different bytes from those wrapped",
+      passed: `wrapped and unwrapped 32 random bytes with ${WRAP_ALGORITHM}`,
+    },
+    {
+      check: "encrypt-decrypt",
+      operation: "encrypt and decrypt",
+      there: async (data) => (await cryptography.encrypt({ algorithm: WRAP_ALGORITHM, plaintext: data }, options)).result,
+      back: async (data) => (await cryptography.decrypt({ algorithm: WRAP_ALGORITHM, ciphertext: data }, options)).result,
+      mismatch: "decrypt returned different bytes from those encrypted",
+      passed: `encrypted and decrypted 32 random bytes with ${WRAP_ALGORITHM}`,
+    },
+  ];
+  for (const trip of roundTrips) {
+    const plaintext = randomBytes(32);
+    try {
+      const returned = await bounded(trip.there(plaintext).then(trip.back), signal);
+      // Different bytes are no propagation delay: fail at once, before Cerby is told about the key.
+      if (!Buffer.from(returned).equals(plaintext)) {
+        return failed(trip.check, { retry: false, detail: trip.mismatch, cause: "the key or the vault misbehaves; do not register this key" });
+      }
+    } catch (error) {
+      return failed(trip.check, diagnose(error, target, trip.operation));
     }
-  } catch (error) {
-    return failed("wrap-unwrap", diagnose(error, target, "wrap and unwrap"));
+    checks.push({ name: trip.check, ok: true, detail: trip.passed });
   }
-  checks.push({ name: "wrap-unwrap", ok: true, detail: `wrapped and unwrapped 32 random bytes with ${WRAP_ALGORITHM}` });
   return { ok: true, keyId: key.id ?? target.keyName, checks };
+}
+
+/** A Key Vault operation and its inverse, which must give back the bytes it was given. */
+interface RoundTrip {
+  check: AzureCheckName;
+  operation: string;
+  there: (data: Uint8Array) => Promise<Uint8Array>;
+  back: (data: Uint8Array) => Promise<Uint8Array>;
+  mismatch: string;
+  passed: string;
 }
 
 function inputProblems(target: AzureKeyTarget): string[] {
@@ -478,7 +509,7 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
   for (let attempt = 1; ; attempt += 1) {
     const outcome = await attemptOnce({ target, credential, keyClient, httpClient, now, signal: deadline });
     if (outcome.ok) {
-      log(`Preflight passed after ${attempt} attempt${attempt === 1 ? "" : "s"} in ${formatDuration(elapsed())}: ${outcome.keyId} wraps and unwraps as the service principal.`);
+      log(`Preflight passed after ${attempt} attempt${attempt === 1 ? "" : "s"} in ${formatDuration(elapsed())}: ${outcome.keyId} wraps, unwraps, encrypts and decrypts as the service principal.`);
       return { keyId: outcome.keyId, checks: outcome.checks, attempts: attempt, elapsedMs: elapsed() };
     }
     // An attempt cut short by the bound reports nothing new; the failure before it is the verdict.

@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 
 export interface KeyVaultRoleAssignmentArgs {
-  /** Subscription that owns the built-in role definition. */
+  /** Subscription the role definition is read from (built-in roles and this stack's own roles alike). */
   subscriptionId: pulumi.Input<string>;
-  /** Built-in role definition GUID. */
-  roleDefinitionGuid: string;
+  /** Role definition GUID: a built-in role's, or a KeyVaultCustomRole's (whose output carries the dependency). */
+  roleDefinitionGuid: pulumi.Input<string>;
   /** Object ID of the principal that gets the role. */
   principalId: pulumi.Input<string>;
   /** Must match the principal: Azure refuses an assignment whose principalType is wrong. */
@@ -14,7 +14,14 @@ export interface KeyVaultRoleAssignmentArgs {
   /** ARM ID of the key or the vault. */
   scope: pulumi.Input<string>;
   /** Shown in the Azure portal beside the assignment. */
-  description: string;
+  description: pulumi.Input<string>;
+}
+
+/** A GUID shaped like a version-5 UUID, taken from the SHA-256 of `text`: the same text, the same GUID. */
+export function guidFromText(text: string): string {
+  const hex = createHash("sha256").update(text).digest("hex");
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**
@@ -23,9 +30,7 @@ export interface KeyVaultRoleAssignmentArgs {
  * with it (Azure refuses two assignments of one role to one principal at one scope).
  */
 export function roleAssignmentGuid(scope: string, principalId: string, roleDefinitionGuid: string): string {
-  const hex = createHash("sha256").update(`${scope.toLowerCase()}|${principalId}|${roleDefinitionGuid}`).digest("hex");
-  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return guidFromText(`${scope.toLowerCase()}|${principalId}|${roleDefinitionGuid}`);
 }
 
 /** One Azure RBAC role assignment on a Key Vault or on one key in it. */
@@ -39,8 +44,8 @@ export class KeyVaultRoleAssignment extends pulumi.ComponentResource {
       name,
       {
         roleAssignmentName: pulumi
-          .all([args.scope, args.principalId])
-          .apply(([scope, principalId]) => roleAssignmentGuid(scope, principalId, args.roleDefinitionGuid)),
+          .all([args.scope, args.principalId, args.roleDefinitionGuid])
+          .apply(([scope, principalId, roleDefinitionGuid]) => roleAssignmentGuid(scope, principalId, roleDefinitionGuid)),
         roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${args.roleDefinitionGuid}`,
         principalId: args.principalId,
         principalType: args.principalType,

@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
-import { checkApiUrl } from "../validation";
+import { checkCerbyApiUrl, maskUrlCredentials } from "../validation";
 import {
   API_KEY_HEADER,
   MAX_PAGE_SIZE,
@@ -150,9 +150,9 @@ export class CerbyClient {
   private readonly fetchImpl: typeof fetch;
 
   constructor(options: CerbyClientOptions) {
-    const urlProblem = checkApiUrl(options.baseUrl);
+    const urlProblem = checkCerbyApiUrl(options.baseUrl);
     if (urlProblem) {
-      throw configError(`The Cerby API URL ${JSON.stringify(options.baseUrl)} ${urlProblem}.`);
+      throw configError(`The Cerby API URL ${JSON.stringify(maskUrlCredentials(options.baseUrl))} ${urlProblem}.`);
     }
     if (!/^[\x21-\x7e]+$/.test(options.apiKey)) {
       throw configError(
@@ -296,7 +296,7 @@ export class CerbyClient {
     }
     if (response.status >= 300 && response.status < 400) {
       throw protocolError(
-        `Cerby answered ${method} ${path} with a redirect (HTTP ${response.status}) to ${response.headers.get("location") ?? "nowhere"}; ` +
+        `Cerby answered ${method} ${path} with a redirect (HTTP ${response.status}) to ${maskUrlCredentials(response.headers.get("location") ?? "nowhere")}; ` +
           "the client does not follow redirects so the API key stays with the configured host. Set cerbyApiUrl to the final API URL.",
       );
     }

@@ -91,13 +91,33 @@ const REDACTED = "[redacted]";
  */
 const MIN_SECRET_LENGTH = 8;
 
-/** Replaces every occurrence of each secret in `text`. */
+/** A string as it appears inside a JSON string literal. */
+function jsonEscaped(value: string): string {
+  return JSON.stringify(value).slice(1, -1);
+}
+
+/**
+ * Every form a secret takes on its way into a message: as is; JSON-escaped (a request body Cerby
+ * echoes in an error detail), and escaped twice (that detail quoted again in our message);
+ * URL-encoded, as in a path or query (encodeURIComponent) and as in a form body (a space as +).
+ * Longest first, so that no form leaves a piece of another.
+ */
+export function secretForms(secret: string): string[] {
+  const once = jsonEscaped(secret);
+  const formEncoded = new URLSearchParams([["", secret]]).toString().slice(1);
+  const forms = new Set([secret, once, jsonEscaped(once), encodeURIComponent(secret), formEncoded]);
+  return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every occurrence of each secret in `text`, in each of its forms (see secretForms). */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  const forms = secrets
+    .filter((secret): secret is string => secret !== undefined && secret.length >= MIN_SECRET_LENGTH)
+    .flatMap(secretForms)
+    .sort((a, b) => b.length - a.length);
   let result = text;
-  for (const secret of secrets) {
-    if (secret !== undefined && secret.length >= MIN_SECRET_LENGTH) {
-      result = result.split(secret).join(REDACTED);
-    }
+  for (const form of forms) {
+    result = result.split(form).join(REDACTED);
   }
   return result;
 }

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PREFLIGHT_TIMEOUT_MS, NEW_SECRET_REPLICATION_MS, preflightAzureKey, type PreflightOptions } from "../azure/preflight";
-import { PROJECT, cerbyApiBaseUrl, parsePreflightSettings, type PreflightSettings } from "../config";
+import { PROJECT, parsePreflightSettings, type PreflightSettings } from "../config";
 import {
   arnAccountId,
-  checkApiUrl,
+  checkCerbyApiUrl,
   checkAwsAccountId,
   checkCerbyVaultName,
   checkDnsLabel,
@@ -15,6 +15,7 @@ import {
 } from "../validation";
 import { CerbyClient, ClientTuning } from "./client";
 import { AkvConfiguration, KmsByoConfiguration, SCHEME_TITLES, VAULT_SCHEMES, VaultChanges, VaultRecord, VaultScheme } from "./contract";
+import { inputApiUrl, recordedApiUrl } from "./endpoint";
 import { configError, isApiError, redact, redactError, vaultConflictError } from "./errors";
 import {
   DEFAULT_REGISTRATION_MODE,
@@ -49,6 +50,8 @@ export interface CerbyVaultInputs extends RegistrationSettings {
 
 /** State kept by Pulumi: the inputs plus what Cerby reports. `name` is Cerby's current name. */
 export interface CerbyVaultOutputs extends CerbyVaultInputs {
+  /** The normalized API base URL the vault was created at; the only URL used for it afterwards. */
+  apiBaseUrl?: string;
   vaultId: string;
   state: string;
   isDefault: boolean;
@@ -74,9 +77,7 @@ export interface CerbyVaultProviderOptions {
 }
 
 const API_KEY_SETTING = `${PROJECT}:cerbyApiKey`;
-const API_URL_SETTING = `${PROJECT}:cerbyApiUrl`;
 const API_KEY_ENV = "CERBY_API_KEY";
-const API_URL_ENV = "CERBY_API_URL";
 
 /** The stack config key that names each scheme's vault, for messages that tell users what to change. */
 const VAULT_NAME_SETTING: Record<VaultScheme, string> = { akv: "cerbyAzureVaultName", kms_byo: "cerbyAwsVaultName" };
@@ -86,16 +87,17 @@ const pulumiLog: ProviderLog = {
   warn: (message) => void pulumi.log.warn(message),
 };
 
-/** A field whose change diff refuses, and how to read it from inputs or state. */
+/** A field whose change diff refuses, and how to read it from inputs, and from state when that differs. */
 interface Field {
   path: string;
   read(props: Partial<CerbyVaultOutputs>): unknown;
+  readState?(props: Partial<CerbyVaultOutputs>): unknown;
 }
 
 /** Fields that define which key and which workspace the vault is: Cerby cannot change them. */
 const REFUSED_FIELDS: Field[] = [
   { path: "scheme", read: (props) => props.scheme },
-  { path: "workspace/apiUrl", read: (props) => effectiveApiUrl(props) },
+  { path: "workspace/apiUrl", read: (props) => inputApiUrl(props), readState: (props) => recordedApiUrl(props) },
   { path: "akv.clientId", read: (props) => nested(props.akv, "clientId") },
   { path: "akv.tenantId", read: (props) => nested(props.akv, "tenantId") },
   { path: "akv.vaultUrl", read: (props) => nested(props.akv, "vaultUrl") },
@@ -121,13 +123,8 @@ function present(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value;
 }
 
-/** The API URL the inputs point at, normalized so an explicit default URL equals the workspace. */
-function effectiveApiUrl(props: Partial<CerbyVaultInputs>): unknown {
-  if (isUnknown(props.apiUrl) || isUnknown(props.workspace)) {
-    return pulumi.runtime.unknownValue;
-  }
-  const url = present(props.apiUrl) ?? (props.workspace ? cerbyApiBaseUrl({ workspace: props.workspace }) : undefined);
-  return url?.replace(/\/+$/, "");
+function stateValue(field: Field, olds: Partial<CerbyVaultOutputs>): unknown {
+  return (field.readState ?? field.read)(olds);
 }
 
 function describe(vault: { name: string; id: string; scheme: string }): string {
@@ -147,7 +144,6 @@ function clientSecretOf(props: unknown): string | undefined {
  */
 export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   private apiKey?: string;
-  private apiUrl?: string;
   private configured = false;
   private preflightSettings: PreflightSettings = { enabled: true, timeoutMs: DEFAULT_PREFLIGHT_TIMEOUT_MS };
 
@@ -183,7 +179,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
       expect("workspace", inputs.workspace, checkDnsLabel);
       if (inputs.apiUrl !== undefined) {
-        expect("apiUrl", inputs.apiUrl, checkApiUrl);
+        expect("apiUrl", inputs.apiUrl, checkCerbyApiUrl);
       }
       expect("name", inputs.name, checkCerbyVaultName);
       if (!isUnknown(inputs.setAsDefault) && typeof inputs.setAsDefault !== "boolean") {
@@ -267,7 +263,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     return this.guard([olds, news], async () => {
       this.refuseRekeying(id, olds, news);
       const changed = this.undecidedPaths(olds, news).length > 0 || this.inPlaceChanges(olds, news).length > 0;
-      return { changes: changed, replaces: [], stables: ["vaultId", "scheme", "workspace", "workspaceId", "createdAt"], deleteBeforeReplace: false };
+      return { changes: changed, replaces: [], stables: ["vaultId", "scheme", "workspace", "apiBaseUrl", "workspaceId", "createdAt"], deleteBeforeReplace: false };
     });
   }
 
@@ -276,7 +272,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
    * the engine diffs again with known values before calling update.
    */
   private undecidedPaths(olds: Partial<CerbyVaultOutputs>, news: Partial<CerbyVaultInputs>): string[] {
-    return REFUSED_FIELDS.filter((field) => isUnknown(field.read(news)) && field.read(olds) !== undefined).map((field) => field.path);
+    return REFUSED_FIELDS.filter((field) => isUnknown(field.read(news)) && stateValue(field, olds) !== undefined).map((field) => field.path);
   }
 
   private inPlaceChanges(olds: Partial<CerbyVaultOutputs>, news: Partial<CerbyVaultInputs>): string[] {
@@ -298,7 +294,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
   private refuseRekeying(id: string, olds: Partial<CerbyVaultOutputs>, news: Partial<CerbyVaultInputs>): void {
     const refused = REFUSED_FIELDS.filter((field) => {
-      const [before, after] = [field.read(olds), field.read(news)];
+      const [before, after] = [stateValue(field, olds), field.read(news)];
       return !isUnknown(after) && before !== undefined && before !== after;
     }).map((field) => field.path);
     if (refused.length === 0) {
@@ -318,11 +314,12 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
   async create(inputs: CerbyVaultInputs): Promise<pulumi.dynamic.CreateResult<CerbyVaultOutputs>> {
     return this.guard([inputs], async () => {
-      const client = this.client(inputs);
+      const apiBaseUrl = inputApiUrl(inputs);
+      const client = this.client(typeof apiBaseUrl === "string" ? apiBaseUrl : undefined);
       await this.preflight(inputs);
       const existing = this.ofScheme(await client.listVaults(), inputs.scheme);
       const vault = existing ? await this.adopt(client, existing, inputs) : await this.register(client, inputs);
-      return { id: vault.id, outs: this.outputs(inputs, vault) };
+      return { id: vault.id, outs: this.outputs(inputs, vault, client.baseUrl) };
     });
   }
 
@@ -473,7 +470,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   /** Refresh, and adoption by ID: only the ID and the workspace are needed. Reports drift. */
   async read(id: string, props: Partial<CerbyVaultOutputs>): Promise<pulumi.dynamic.ReadResult<CerbyVaultOutputs>> {
     return this.guard([props], async () => {
-      const client = this.client(props);
+      const client = this.client(recordedApiUrl(props));
       const vault = (await client.listVaults()).find((candidate) => candidate.id === id);
       const log = this.logFor([props]);
       if (!vault) {
@@ -496,7 +493,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
         akv: props.akv,
         kmsByo: props.kmsByo,
       };
-      return { id, props: this.outputs(inputs, vault) };
+      return { id, props: this.outputs(inputs, vault, client.baseUrl) };
     });
   }
 
@@ -549,14 +546,14 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
           createdAt: olds.createdAt,
           updatedAt: olds.updatedAt,
         };
-        return { outs: this.outputs(news, unchanged) };
+        return { outs: this.outputs(news, unchanged, recordedApiUrl(olds)) };
       }
-      const client = this.client(news);
+      const client = this.client(recordedApiUrl(olds));
       if (changes.clientSecret !== undefined) {
         await this.preflight(news);
       }
       const vault = await this.change(client, id, changes, news);
-      return { outs: this.outputs(news, vault) };
+      return { outs: this.outputs(news, vault, client.baseUrl) };
     });
   }
 
@@ -576,7 +573,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
         throw configError(`Cerby vault ${describe(vault)} cannot be disabled: Cerby cannot disable AWS KMS vaults. Set onDelete to "retain".`);
       }
       try {
-        await this.client(props).updateVault(id, { state: "disabled" });
+        await this.client(recordedApiUrl(props)).updateVault(id, { state: "disabled" });
       } catch (error) {
         if (isApiError(error, 404)) {
           log.warn(`Cerby vault ${describe(vault)} no longer exists in Cerby; nothing to disable.`);
@@ -588,10 +585,11 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     });
   }
 
-  private outputs(inputs: CerbyVaultInputs, vault: VaultRecord): CerbyVaultOutputs {
+  private outputs(inputs: CerbyVaultInputs, vault: VaultRecord, apiBaseUrl: string | undefined): CerbyVaultOutputs {
     const outputs: CerbyVaultOutputs = {
       workspace: inputs.workspace,
       apiUrl: inputs.apiUrl,
+      apiBaseUrl,
       name: vault.name,
       scheme: inputs.scheme,
       setAsDefault: inputs.setAsDefault,
@@ -618,12 +616,12 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
   private load(get: (key: string) => string | undefined): void {
     this.apiKey = present(get(API_KEY_SETTING)) ?? present(process.env[API_KEY_ENV]);
-    this.apiUrl = present(get(API_URL_SETTING)) ?? present(process.env[API_URL_ENV]);
     this.preflightSettings = parsePreflightSettings({ get: (key) => get(`${PROJECT}:${key}`) });
     this.configured = true;
   }
 
-  private client(props: Partial<CerbyVaultInputs>): CerbyClient {
+  /** A client for the vault's own base URL: from its inputs at create, from its state after. */
+  private client(baseUrl: string | undefined): CerbyClient {
     if (!this.configured) {
       this.load(() => undefined);
     }
@@ -634,12 +632,8 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
           'the key needs the "vaults" scopes (read and manage vaults).',
       );
     }
-    const baseUrl =
-      present(props.apiUrl) ?? this.apiUrl ?? (props.workspace ? cerbyApiBaseUrl({ workspace: props.workspace }) : undefined);
     if (baseUrl === undefined) {
-      throw configError(
-        `No Cerby workspace: the vault has no workspace or apiUrl, and neither ${API_URL_SETTING} nor ${API_URL_ENV} is set.`,
-      );
+      throw configError("No Cerby workspace: the vault has no workspace or apiUrl in its inputs or state.");
     }
     return new CerbyClient({ ...this.options.client, baseUrl, apiKey: this.apiKey });
   }

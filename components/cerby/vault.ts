@@ -31,7 +31,10 @@ export interface CerbyKmsByoSettings {
 export interface CerbyVaultArgs {
   /** Cerby workspace subdomain: "acme" for https://acme.cerby.com. */
   workspace: pulumi.Input<string>;
-  /** Overrides https://{workspace}.cerby.com/api/v1 (not a secret; http only on loopback). */
+  /**
+   * Overrides https://{workspace}.cerby.com/api/v1: https://<name>.cerby.com[/api/v1], or http on
+   * loopback for an emulator. Fixed once the vault exists (see apiBaseUrl).
+   */
   apiUrl?: pulumi.Input<string>;
   /** The vault's name in Cerby; an existing vault of the scheme with this name is adopted. */
   name: pulumi.Input<string>;
@@ -94,6 +97,8 @@ export class CerbyVault extends pulumi.dynamic.Resource {
   declare readonly registrationWaitMinutes: pulumi.Output<number>;
   declare readonly workspace: pulumi.Output<string>;
   declare readonly apiUrl: pulumi.Output<string | undefined>;
+  /** The API base URL recorded at create; read, update and delete use it alone. */
+  declare readonly apiBaseUrl: pulumi.Output<string>;
   /** Cerby's workspace ID (a UUID). */
   declare readonly workspaceId: pulumi.Output<string | undefined>;
   declare readonly createdAt: pulumi.Output<string | undefined>;
@@ -117,6 +122,7 @@ export class CerbyVault extends pulumi.dynamic.Resource {
         registrationWaitMinutes: args.registrationWaitMinutes ?? 0,
         akv: secretAkv(args.akv),
         kmsByo: args.kmsByo,
+        apiBaseUrl: undefined,
         vaultId: undefined,
         state: undefined,
         isDefault: undefined,

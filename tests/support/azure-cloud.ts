@@ -40,6 +40,8 @@ export const azureCloud: MockCloud = {
       }
       case "azure-native:authorization:RoleAssignment":
         return { id: `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}` };
+      case "azure-native:authorization:RoleDefinition":
+        return { id: `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${inputs.roleDefinitionId}`, state: { name: inputs.roleDefinitionId } };
       case "azure-native:authorization:ManagementLockByScope":
         return { id: `${inputs.scope}/providers/Microsoft.Authorization/locks/${inputs.lockName}` };
       case "azuread:index/application:Application":

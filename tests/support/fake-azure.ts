@@ -81,6 +81,17 @@ function sendJson(response: ServerResponse, status: number, body: unknown, heade
   response.end(JSON.stringify(body));
 }
 
+type VaultOperation = "get" | "wrapkey" | "unwrapkey" | "encrypt" | "decrypt";
+
+/** The data action Azure RBAC checks for each Key Vault operation the fake answers. */
+const DATA_ACTIONS: Record<VaultOperation, string> = {
+  get: "Microsoft.KeyVault/vaults/keys/read",
+  wrapkey: "Microsoft.KeyVault/vaults/keys/wrap/action",
+  unwrapkey: "Microsoft.KeyVault/vaults/keys/unwrap/action",
+  encrypt: "Microsoft.KeyVault/vaults/keys/encrypt/action",
+  decrypt: "Microsoft.KeyVault/vaults/keys/decrypt/action",
+};
+
 export class FakeAzure {
   readonly requests: RecordedRequest[] = [];
   /** How many more wrapkey calls answer 403 ForbiddenByRbac, as while a role assignment propagates. */
@@ -89,6 +100,13 @@ export class FakeAzure {
   forbidGet = 0;
   /** Leave token requests unanswered, as a network that drops packets does. */
   hangSignIn = false;
+  /**
+   * The data actions the service principal's role grants, as Azure RBAC checks them; anything else
+   * answers 403 ForbiddenByRbac. Undefined grants every action.
+   */
+  grantedDataActions: string[] | undefined = undefined;
+  /** An operation that answers with other bytes than it should, as a misbehaving vault would. */
+  tamperWith: "unwrapkey" | "decrypt" | undefined = undefined;
   private readonly tokens = new Set<string>();
 
   private constructor(
@@ -139,7 +157,7 @@ export class FakeAzure {
   }
 
   /** Key Vault requests (not Entra ones) of a given kind, e.g. "wrapkey". */
-  vaultCalls(operation: "get" | "wrapkey" | "unwrapkey"): RecordedRequest[] {
+  vaultCalls(operation: VaultOperation): RecordedRequest[] {
     return this.requests.filter((request) => {
       if (request.host !== FAKE_VAULT_HOST || !request.authorized) {
         return false;
@@ -265,6 +283,11 @@ export class FakeAzure {
       sendJson(response, 404, { error: { code: "KeyNotFound", message: `A key with (name/id) ${name} was not found in this key vault.` } });
       return;
     }
+    const kind = (method === "GET" ? "get" : operation) as VaultOperation;
+    if (DATA_ACTIONS[kind] && this.grantedDataActions && !this.permits(kind, this.grantedDataActions)) {
+      this.forbidden(response, DATA_ACTIONS[kind]);
+      return;
+    }
     if (method === "GET") {
       if (this.forbidGet > 0) {
         this.forbidGet -= 1;
@@ -290,11 +313,25 @@ export class FakeAzure {
       sendJson(response, 200, { kid, value: base64url(publicEncrypt(oaep, Buffer.from(request.value, "base64url"))) });
       return;
     }
-    if (operation === "unwrapkey") {
-      sendJson(response, 200, { kid, value: base64url(privateDecrypt(oaep, Buffer.from(request.value, "base64url"))) });
+    if (operation === "encrypt") {
+      sendJson(response, 200, { kid, value: base64url(publicEncrypt(oaep, Buffer.from(request.value, "base64url"))) });
+      return;
+    }
+    if (operation === "unwrapkey" || operation === "decrypt") {
+      const plaintext = privateDecrypt(oaep, Buffer.from(request.value, "base64url"));
+      if (this.tamperWith === operation) {
+        plaintext[0] ^= 0xff;
+      }
+      sendJson(response, 200, { kid, value: base64url(plaintext) });
       return;
     }
     sendJson(response, 404, { error: { code: "NotFound", message: `fake Key Vault has no ${operation}` } });
+  }
+
+  /** Azure's rule: an operation's own data action, or, for the public half of an RSA key, keys/read. */
+  private permits(kind: VaultOperation, granted: string[]): boolean {
+    const publicKeyOperation = (kind === "wrapkey" || kind === "encrypt") && this.key.kty !== "EC";
+    return granted.includes(DATA_ACTIONS[kind]) || (publicKeyOperation && granted.includes(DATA_ACTIONS.get));
   }
 
   private forbidden(response: ServerResponse, action: string): void {

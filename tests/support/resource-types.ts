@@ -5,6 +5,7 @@ export const AZURE_TYPES = {
   key: "azure-native:keyvault:Key",
   lock: "azure-native:authorization:ManagementLockByScope",
   roleAssignment: "azure-native:authorization:RoleAssignment",
+  roleDefinition: "azure-native:authorization:RoleDefinition",
   application: "azuread:index/application:Application",
   servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
   password: "azuread:index/applicationPassword:ApplicationPassword",
