@@ -48,9 +48,11 @@ describe("parseConfig accepts good config", () => {
       deployerPrincipalType: "auto",
       deployerRole: "custom",
       rolePropagationWaitSeconds: 60,
+      rolePropagationTimeoutMinutes: 15,
       cerbyVaultName: "Azure Key Vault",
       cerbyVaultSetAsDefault: false,
       cerbyVaultOnDelete: "retain",
+      preflight: { enabled: true, timeoutMs: 600_000 },
       tags: {},
     });
   });
@@ -82,9 +84,17 @@ describe("parseConfig accepts good config", () => {
     expect(cerbyApiBaseUrl(config.cerby)).toBe(normalized);
   });
 
-  test("azureEnabled false skips every Azure key", () => {
-    const config = parseConfig(source({ azureEnabled: "false", keyVaultName: "x", awsEnabled: "true", cerbyWorkspaceId: "0b5c2a1e-8d3f-4c6a-9e7b-2f1d4a5c6b7e" }));
+  test("azureEnabled false leaves out the Azure part, and a bad Azure key set is a warning that names it", () => {
+    const warnings: string[] = [];
+    const config = parseConfig(
+      source({ azureEnabled: "false", keyVaultName: "x", keySize: 2048, awsEnabled: "true", cerbyWorkspaceId: "0b5c2a1e-8d3f-4c6a-9e7b-2f1d4a5c6b7e" }),
+      (message) => warnings.push(message),
+    );
     expect(config.azure).toBeUndefined();
+    expect(warnings).toEqual([
+      expect.stringMatching(/^cerby-external-keys:keySize 2048 is not supported; Cerby accepts only 4096-bit RSA keys\..* \(Unused while azureEnabled is false/),
+      expect.stringMatching(/^cerby-external-keys:keyVaultName "x" is 1 characters; .* \(Unused while azureEnabled is false; fix it before you set azureEnabled to true\.\)$/),
+    ]);
   });
 });
 
@@ -98,6 +108,8 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["API URL on a host that only ends like Cerby's", { cerbyApiUrl: "https://acme.cerby.com.attacker.example" }, /^cerbyApiUrl .* is not a Cerby API URL/],
   ["API URL on Cerby's host with a port", { cerbyApiUrl: "https://acme.cerby.com:8443/api/v1" }, /^cerbyApiUrl .* is not a Cerby API URL/],
   ["API URL on Cerby's host with another path", { cerbyApiUrl: "https://acme.cerby.com/proxy/api/v1" }, /^cerbyApiUrl .* is not a Cerby API URL/],
+  ["API URL on another workspace's Cerby host", { cerbyApiUrl: "https://attacker.cerby.com/api/v1" }, /^cerbyApiUrl is not workspace "acme"'s host \(acme\.cerby\.com\)/],
+  ["API URL on Cerby's status host", { cerbyApiUrl: "https://status.cerby.com" }, /^cerbyApiUrl is not workspace "acme"'s host/],
   ["API URL with a query", { cerbyApiUrl: "https://acme.cerby.com/api/v1?x=1" }, /^cerbyApiUrl .* must not have a query or a fragment/],
   ["API URL with a fragment", { cerbyApiUrl: "https://acme.cerby.com/api/v1#x" }, /^cerbyApiUrl .* must not have a query or a fragment/],
   ["API URL that is not a URL", { cerbyApiUrl: "acme.cerby.com" }, /^cerbyApiUrl "acme\.cerby\.com" is not a URL/],
@@ -122,7 +134,7 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["retention not a number", { softDeleteRetentionDays: "ninety" }, /^softDeleteRetentionDays "ninety" is not a whole number/],
   ["purgeProtection not a boolean", { purgeProtection: "on" }, /^purgeProtection "on" is not a boolean/],
   ["key name with a space", { keyName: "cerby key" }, /^keyName "cerby key" may contain only letters, digits and hyphens/],
-  ["key name too long", { keyName: "k".repeat(128) }, /^keyName "k+" is 128 characters; a key name must be 1–127 characters/],
+  ["key name too long", { keyName: "k".repeat(128) }, /^keyName "k{80}"… \(128 characters\) is 128 characters; a key name must be 1–127 characters/],
   ["EC key type", { keyType: "EC" }, /^keyType "EC" is not allowed; use one of: RSA, RSA-HSM/],
   ["RSA-HSM on a standard vault", { keyType: "RSA-HSM" }, /^keyType "RSA-HSM" needs keyVaultSku premium/],
   ["2048-bit key", { keySize: 2048 }, /^keySize 2048 is not supported; Cerby accepts only 4096-bit RSA keys/],
@@ -140,12 +152,13 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["allowed range with a bad prefix", { networkAllowedIpRanges: ["10.0.0.0/33"] }, /^networkAllowedIpRanges item "10\.0\.0\.0\/33" has a prefix length above 32/],
   ["allowed ranges not a list", { networkAllowedIpRanges: "10.0.0.0/8" }, /^networkAllowedIpRanges "10\.0\.0\.0\/8" is not a list of strings/],
   ["tags as a list", { tags: ["a", "b"] }, /^tags must be a map of strings/],
-  ["tag holding an object", { tags: { team: { name: "x" } } }, /^tags entry "team" must be a string, not object/],
+  ["tag holding an object", { tags: { team: { name: "x" } } }, /^tags entry "team" must be a string, not a map\./],
   ["tag name with a slash", { tags: { "a/b": "x" } }, /^tags name "a\/b" must be at most 512 characters and contain none of/],
   ["unknown deployer principal type", { deployerPrincipalType: "robot" }, /^deployerPrincipalType "robot" is not allowed; use one of: auto, User, ServicePrincipal, Group/],
   ["deployer object ID that is not a GUID", { deployerObjectId: "ci-pipeline" }, /^deployerObjectId "ci-pipeline" must be a GUID/],
   ["pinned deployer without its kind", { deployerObjectId: "33333333-3333-4333-8333-333333333333" }, /^deployerPrincipalType must name the kind of identity deployerObjectId is/],
   ["wait above 15 minutes", { rolePropagationWaitSeconds: 901 }, /^rolePropagationWaitSeconds 901 is out of range; use a number from 0 to 900/],
+  ["readiness bound above an hour", { rolePropagationTimeoutMinutes: 61 }, /^rolePropagationTimeoutMinutes 61 is out of range; use a number from 1 to 60/],
   ["empty Cerby vault name", { cerbyAzureVaultName: "   " }, /^cerbyAzureVaultName "   " must be 1–100 characters/],
   ["Cerby onDelete delete", { cerbyAzureVaultOnDelete: "delete" }, /^cerbyAzureVaultOnDelete "delete" is not allowed; use one of: retain, disable/],
   ["preflight switch not a boolean", { cerbyPreflight: "skip" }, /^cerbyPreflight "skip" is not a boolean/],

@@ -202,6 +202,7 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
         scheme: "akv",
         setAsDefault: azure.cerbyVaultSetAsDefault,
         onDelete: azure.cerbyVaultOnDelete,
+        preflight: azure.preflight,
         akv: {
           clientId: application.clientId,
           tenantId: signedIn.tenantId,
