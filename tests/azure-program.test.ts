@@ -1,4 +1,4 @@
-import { exportsClientSecret } from "../components/stack";
+import { exportsClientSecret } from "../components/cerby/rotation";
 import { isSecretValue, redactSecrets, type RecordedResource } from "../tools/mock-runtime";
 import { APP_CLIENT_ID, CLIENT_SECRET, SERVICE_PRINCIPAL_OBJECT_ID, SIGNED_IN, azureCloud } from "./support/azure-cloud";
 import { runProgram, single } from "./support/program";
