@@ -426,7 +426,7 @@ describe("a rotation a person carries to Cerby is recorded only once confirmed (
     expect(second).toMatchObject({ clientSecretConfirmed: true, akv: { clientSecret: ROTATED_SECRET } });
   });
 
-  test("a confirmation does not carry over to another secret with the same start date (a new key ID)", async () => {
+  test("a confirmation is not taken for a secret whose instruction no completed run has printed (same start date, new key ID)", async () => {
     const { provider } = await harness();
     const pending = (await provider.update(byHandId, outs, rotatedInputs())).outs as CerbyVaultOutputs;
     const other = rotatedInputs(ROTATED_START_DATE, {
