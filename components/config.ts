@@ -779,7 +779,6 @@ function readAzure(reader: Reader): AzureConfig {
   }
   const tags = reader.stringMap("tags");
   checkTags(reader, tags);
-  const secretDates = readClientSecretDates(reader);
   return {
     tenantId: reader.optionalString("azureTenantId", checkAzureId),
     subscriptionId: reader.optionalString("azureSubscriptionId", checkAzureId),
@@ -803,8 +802,7 @@ function readAzure(reader: Reader): AzureConfig {
     ),
     servicePrincipalRole: reader.oneOf("servicePrincipalRole", SERVICE_PRINCIPAL_ROLES),
     roleScope: reader.oneOf("roleScope", ["key", "vault"] as const),
-    ...secretDates,
-    cerbyClientSecretConfirmedStartDate: readConfirmedStartDate(reader, secretDates.clientSecretStartDate),
+    ...readClientSecretDates(reader),
     exportClientSecret: reader.boolean("exportClientSecret"),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
     deployerRole: reader.oneOf("deployerRole", ["custom", "crypto-officer"] as const),
@@ -951,7 +949,7 @@ function addDays(date: string, days: number): string {
   return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
 
-function readClientSecretDates(reader: Reader): { clientSecretStartDate: string; clientSecretLifetimeDays: number } {
+function readClientSecretDates(reader: Reader): Pick<AzureConfig, "clientSecretStartDate" | "clientSecretLifetimeDays" | "cerbyClientSecretConfirmedStartDate"> {
   const clientSecretStartDate = reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28");
   const clientSecretLifetimeDays = reader.integer("clientSecretLifetimeDays", 1, 730);
   const today = reader.today;
@@ -966,7 +964,11 @@ function readClientSecretDates(reader: Reader): { clientSecretStartDate: string;
       );
     }
   }
-  return { clientSecretStartDate, clientSecretLifetimeDays };
+  return {
+    clientSecretStartDate,
+    clientSecretLifetimeDays,
+    cerbyClientSecretConfirmedStartDate: readConfirmedStartDate(reader, clientSecretStartDate),
+  };
 }
 
 /**
