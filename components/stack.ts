@@ -1,17 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { cerbyApiBaseUrl, type CerbyConfig, type StackConfig } from "./config";
+import { cerbyApiBaseUrl, type StackConfig } from "./config";
+import { exportsClientSecret } from "./cerby/rotation";
 import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
 import { addAwsTamperAlerts, addAzureMonitoring } from "./alerts";
-
-/**
- * Whether the stack exports the client secret (always as a secret). Guided registration always
- * does, whatever the stack asks, since a person pastes it into Cerby; otherwise `requested` decides.
- */
-export function exportsClientSecret(cerby: Pick<CerbyConfig, "registration">, requested: boolean): boolean {
-  return cerby.registration === "guided" || requested;
-}
 
 /**
  * Builds every enabled integration from validated config and returns the stack outputs. Output
@@ -40,6 +33,8 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       clientSecretExpiresAt: azure.clientSecretExpiresAt,
       clientSecretKeyId: azure.clientSecretKeyId,
       cerbyVaultId: azure.cerbyVaultId,
+      // npm run verify fails while this is false.
+      cerbyClientSecretConfirmed: azure.cerbyClientSecretConfirmed,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
     });
     if (exportsClientSecret(config.cerby, config.azure.exportClientSecret)) {
