@@ -560,9 +560,14 @@ export class CerbyVaultProvider implements CompleteProvider {
         onDelete: props.onDelete ?? "retain",
         akv: props.akv,
         kmsByo: props.kmsByo,
+        registration: props.registration,
+        registrationWaitMinutes: props.registrationWaitMinutes,
+        clientSecretRotation: props.clientSecretRotation,
         preflight: props.preflight,
       };
-      return { id, props: this.outputs(inputs, vault, client.baseUrl) };
+      // A guided rotation still waiting for the person's confirmation stays pending through a refresh.
+      const unconfirmed = props.clientSecretConfirmed === false ? { pending: props.clientSecretPending } : undefined;
+      return { id, props: this.outputs(inputs, vault, client.baseUrl, unconfirmed) };
     });
   }
 
