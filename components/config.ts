@@ -3,6 +3,7 @@ import { DEFAULT_REGISTRATION_MODE, MAX_WAIT_MINUTES as MAX_REGISTRATION_WAIT_MI
 import {
   awsPartition,
   checkCerbyApiUrl,
+  checkCerbyApiUrlWorkspace,
   checkAwsAccountId,
   checkAwsRegion,
   checkCerbyVaultName,
@@ -23,9 +24,9 @@ import {
   normalizeCerbyApiUrl,
   workspaceApiUrl,
 } from "./validation";
+import { DEFAULT_PREFLIGHT_TIMEOUT_MINUTES, KEY_SIZE, PROJECT, type PreflightSettings } from "./project";
 
-/** The project name, which is also the namespace of every config key. */
-export const PROJECT = "cerby-external-keys";
+export { KEY_SIZE, PROJECT } from "./project";
 
 /** Built-in Azure role definitions the program may assign (GUIDs as Azure publishes them), least privilege first. */
 export const KEY_VAULT_ROLES = {
@@ -49,9 +50,6 @@ export type KeyType = "RSA" | "RSA-HSM";
 export type NetworkDefaultAction = "Allow" | "Deny";
 export type CerbyOnDelete = "retain" | "disable";
 export type DeployerPrincipalType = "auto" | "User" | "ServicePrincipal" | "Group";
-
-/** The only key size Cerby accepts. */
-export const KEY_SIZE = 4096;
 
 export interface CerbyConfig {
   /** The workspace subdomain: "acme" for https://acme.cerby.com. */
@@ -93,9 +91,12 @@ export interface AzureConfig {
   deployerObjectId?: string;
   deployerPrincipalType: DeployerPrincipalType;
   rolePropagationWaitSeconds: number;
+  rolePropagationTimeoutMinutes: number;
   cerbyVaultName: string;
   cerbyVaultSetAsDefault: boolean;
   cerbyVaultOnDelete: CerbyOnDelete;
+  /** The CerbyVault provider's preflight, passed to it as a resource input. */
+  preflight: PreflightSettings;
   tags: Record<string, string>;
 }
 
@@ -205,7 +206,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   },
   cerbyPreflightTimeoutMinutes: {
     type: "integer",
-    default: 10,
+    default: DEFAULT_PREFLIGHT_TIMEOUT_MINUTES,
     description: "How long the preflight retries while the service principal's role assignment propagates (1–60 minutes).",
   },
   azureTenantId: {
@@ -321,7 +322,14 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   rolePropagationWaitSeconds: {
     type: "integer",
     default: 60,
-    description: "Seconds to wait after a new role assignment before using it (0–900).",
+    description:
+      "Fixed seconds to wait after the deployer's new role assignment, used only when the readiness probe cannot sign in as the deploying identity (0–900).",
+  },
+  rolePropagationTimeoutMinutes: {
+    type: "integer",
+    default: 15,
+    description:
+      "How long the readiness probe polls the vault as the deploying identity, after its new role assignment, before failing (1–60 minutes).",
   },
   cerbyAzureVaultName: {
     type: "string",
@@ -727,9 +735,11 @@ function readAzure(reader: Reader): AzureConfig {
     deployerObjectId,
     deployerPrincipalType,
     rolePropagationWaitSeconds: reader.integer("rolePropagationWaitSeconds", 0, 900),
+    rolePropagationTimeoutMinutes: reader.integer("rolePropagationTimeoutMinutes", 1, 60),
     cerbyVaultName: reader.string("cerbyAzureVaultName", checkCerbyVaultName),
     cerbyVaultSetAsDefault: reader.boolean("cerbyAzureVaultSetAsDefault"),
     cerbyVaultOnDelete: reader.oneOf("cerbyAzureVaultOnDelete", ["retain", "disable"] as const),
+    preflight: { enabled: reader.boolean("cerbyPreflight"), timeoutMs: reader.integer("cerbyPreflightTimeoutMinutes", 1, 60) * 60_000 },
     tags,
   };
 }
@@ -844,29 +854,6 @@ function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
   }
 }
 
-/** Whether the Cerby provider runs the Azure preflight, and its bound. */
-export interface PreflightSettings {
-  enabled: boolean;
-  timeoutMs: number;
-}
-
-function readPreflight(reader: Reader): PreflightSettings {
-  return { enabled: reader.boolean("cerbyPreflight"), timeoutMs: reader.integer("cerbyPreflightTimeoutMinutes", 1, 60) * 60_000 };
-}
-
-/**
- * The preflight settings alone, as the Cerby provider reads them from the stack config the engine
- * hands it; throws a ConfigError naming each bad key.
- */
-export function parsePreflightSettings(source: ConfigSource): PreflightSettings {
-  const reader = new Reader(source);
-  const settings = readPreflight(reader);
-  if (reader.problems.length > 0) {
-    throw invalidConfigError(reader.problems);
-  }
-  return settings;
-}
-
 /** Reads and validates the whole stack config, reporting every problem in one ConfigError. */
 export function parseConfig(source: ConfigSource): StackConfig {
   const reader = new Reader(source);
@@ -877,6 +864,12 @@ export function parseConfig(source: ConfigSource): StackConfig {
     registration: reader.oneOf("cerbyRegistration", REGISTRATION_MODES),
     registrationWaitMinutes: reader.integer("cerbyRegistrationWaitMinutes", 0, MAX_REGISTRATION_WAIT_MINUTES),
   };
+  if (cerby.apiUrl !== undefined && cerby.workspace !== "") {
+    const problem = checkCerbyApiUrlWorkspace(cerby.apiUrl, cerby.workspace);
+    if (problem) {
+      reader.fail("cerbyApiUrl", `${problem}.`);
+    }
+  }
   const reported = reader.problems.length;
   const azureEnabled = reader.boolean("azureEnabled");
   const awsEnabled = reader.boolean("awsEnabled");
@@ -885,11 +878,6 @@ export function parseConfig(source: ConfigSource): StackConfig {
     reader.fail("awsEnabled", "and azureEnabled are both false, so this stack would create nothing; set azureEnabled, awsEnabled or both to true.");
   }
   const azure = azureEnabled ? readAzure(reader) : undefined;
-  if (azureEnabled) {
-    // The Cerby provider reads these itself when it runs (parsePreflightSettings); reading them here
-    // reports a bad value with every other problem, before anything is created.
-    readPreflight(reader);
-  }
   const aws = awsEnabled ? readAws(reader) : undefined;
   const alerts = readAlerts(reader, azureEnabled, awsEnabled);
   if (azure?.cerbyVaultSetAsDefault && aws?.cerbyVaultSetAsDefault) {

@@ -106,6 +106,33 @@ export function normalizeCerbyApiUrl(value: string): string | undefined {
   return `${url.protocol}//${url.host}${CERBY_HOST.test(url.hostname) ? "/api/v1" : path}`;
 }
 
+/** The workspace whose Cerby host a URL names ("acme" for https://acme.cerby.com/…); undefined for any other host. */
+export function cerbyUrlWorkspace(value: string): string | undefined {
+  let hostname: string;
+  try {
+    hostname = new URL(value).hostname;
+  } catch {
+    return undefined;
+  }
+  return CERBY_HOST.test(hostname) ? hostname.slice(0, -".cerby.com".length) : undefined;
+}
+
+/**
+ * A Cerby host belongs to one workspace (acme.cerby.com is "acme"'s): another customer's workspace,
+ * or another cerby.com host (status, docs, marketing), is not where this stack's API key and client
+ * secret may go. Loopback emulators carry no workspace and pass.
+ */
+export function checkCerbyApiUrlWorkspace(value: string, workspace: string): string | undefined {
+  const owner = cerbyUrlWorkspace(value);
+  if (owner === undefined || owner === workspace) {
+    return undefined;
+  }
+  return (
+    `is not workspace ${JSON.stringify(workspace)}'s host (${workspace}.cerby.com): the API key and client secret go only to ` +
+    "this stack's own workspace; remove cerbyApiUrl, or correct cerbyWorkspace"
+  );
+}
+
 /** The Cerby API base URL of a workspace. */
 export function workspaceApiUrl(workspace: string): string {
   return `https://${workspace}.cerby.com/api/v1`;

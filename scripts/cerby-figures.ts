@@ -22,11 +22,8 @@ function inputs(apiUrl: string, overrides: Partial<CerbyVaultInputs> = {}): Cerb
   return akvVaultInputs(apiUrl, "figures-client-secret-value", overrides);
 }
 
-/** The Azure preflight is off: these figures are about Cerby's API, and the vault URL is fictitious. */
-const SETTINGS: Record<string, string> = {
-  "cerby-external-keys:cerbyApiKey": API_KEY,
-  "cerby-external-keys:cerbyPreflight": "false",
-};
+/** akvVaultInputs turns the Azure preflight off: these figures are about Cerby's API, and the vault URL is fictitious. */
+const SETTINGS: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY };
 
 async function configured(options: ConstructorParameters<typeof CerbyVaultProvider>[0] = {}): Promise<CerbyVaultProvider> {
   const provider = new CerbyVaultProvider({ log: { info: () => undefined, warn: () => undefined }, ...options });

@@ -18,7 +18,7 @@ import { isPreflightError, preflightAzureKey, type AzureCheck, type PreflightOpt
 import { CerbyClient, type ClientTuning } from "../components/cerby/client";
 import type { VaultRecord, VaultScheme } from "../components/cerby/contract";
 import { redact } from "../components/cerby/errors";
-import { checkCerbyApiUrl, maskUrlCredentials } from "../components/validation";
+import { cerbyUrlWorkspace, checkCerbyApiUrl, checkCerbyApiUrlWorkspace, maskUrlCredentials } from "../components/validation";
 import { trustProblems } from "./role-trust";
 import { armReader, awsAlertChecks, azureAlertChecks, type AlertCheckEnvironment } from "./verify-alerts";
 
@@ -302,7 +302,10 @@ async function cerbyChecks(outputs: Outputs, env: VerifyEnvironment, azure: bool
     const missing = [baseUrl ? "" : "the cerbyApiUrl stack output", env.cerbyApiKey ? "" : "CERBY_API_KEY in the environment"].filter(Boolean);
     return [fail("cerby.api", `cannot check the Cerby vaults without ${missing.join(" and ")}`)];
   }
-  const urlProblem = checkCerbyApiUrl(baseUrl);
+  // CERBY_API_URL may point verify at an emulator, never at another workspace than the stack's.
+  const stackWorkspace = cerbyUrlWorkspace(text(outputs, "cerbyApiUrl") ?? "");
+  const urlProblem =
+    checkCerbyApiUrl(baseUrl) ?? (env.cerbyApiUrl && stackWorkspace ? checkCerbyApiUrlWorkspace(baseUrl, stackWorkspace) : undefined);
   if (urlProblem) {
     const source = env.cerbyApiUrl ? "CERBY_API_URL" : "the cerbyApiUrl stack output";
     return [fail("cerby.api", `${source} ${JSON.stringify(maskUrlCredentials(baseUrl))} ${urlProblem}; CERBY_API_KEY was not sent`)];

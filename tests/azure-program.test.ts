@@ -28,7 +28,7 @@ describe("the Azure program with default config", () => {
   test("declares exactly the expected cloud resources, one of each role", () => {
     const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
     expect(custom).toEqual(
-      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.roleDefinition, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.delay, T.cerbyVault, T.keyContinuity].sort(),
+      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.roleDefinition, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.readiness, T.cerbyVault, T.keyContinuity].sort(),
     );
   });
 
@@ -115,7 +115,7 @@ describe("the Azure program with default config", () => {
     // The fake signs in with an application's client ID, as a pipeline does.
     expect(grant.principalType).toBe("ServicePrincipal");
     expect(grant.scope).toMatch(/\/vaults\/kv-cerby-q7x2m9$/);
-    const delay = single(resources, T.delay);
+    const delay = single(resources, T.readiness);
     expect(delay.dependsOn).toContain(deployer!.urn);
     const keyComponent = resources.find((resource) => resource.type === "cerby:azure:Key")!;
     expect(keyComponent.dependsOn).toContain(delay.urn);
@@ -241,7 +241,7 @@ describe("the Azure program with chosen options", () => {
   test("grantDeployerAccess false creates neither the deployer grant nor the wait", async () => {
     const { resources } = await runProgram({ grantDeployerAccess: false });
     expect(roleAssignments(resources).all).toHaveLength(1);
-    expect(resources.filter((resource) => resource.type === T.delay)).toHaveLength(0);
+    expect(resources.filter((resource) => resource.type === T.readiness)).toHaveLength(0);
   });
 
   test("a named vault needs no random suffix, and keyVaultDeleteLock false drops the lock", async () => {

@@ -60,12 +60,10 @@ function recordingLog(): Logs {
 }
 
 function configRequest(values: Record<string, string>): pulumi.dynamic.ConfigureRequest {
-  // These tests are about Cerby; the Azure preflight is off here and tested in tests/preflight-provider.test.ts.
-  const all: Record<string, string> = { "cerby-external-keys:cerbyPreflight": "false", ...values };
   return {
     config: {
-      get: (key) => all[key],
-      require: (key) => all[key],
+      get: (key) => values[key],
+      require: (key) => values[key],
     },
   };
 }
@@ -532,11 +530,14 @@ describe("read", () => {
     expect(result.props).toMatchObject({ vaultId: existing.id, name: "Made by hand", scheme: "akv", isDefault: true, state: "enabled" });
   });
 
-  test("a vault gone from Cerby is dropped from state with a warning", async () => {
-    const { provider: instance, log } = await provider();
-    const result = await instance.read("gone-vault", akvInputs() as Partial<CerbyVaultOutputs>);
-    expect(result).toEqual({ id: "" });
-    expect(log.warns.join("\n")).toContain("Cerby vault gone-vault no longer exists");
+  test("a vault missing from Cerby's list fails the refresh with the way out, and is never dropped from state", async () => {
+    const { provider: instance } = await provider();
+    const error = await failure(instance.read("gone-vault", akvInputs() as Partial<CerbyVaultOutputs>));
+    expect(error.name).toBe("CerbyConfigError");
+    expect(error.message).toContain("Cerby vault gone-vault");
+    expect(error.message).toContain("a refresh never drops it");
+    expect(error.message).toContain('"Read vaults" scope');
+    expect(error.message).toContain("pulumi state delete");
   });
 });
 
@@ -715,6 +716,14 @@ describe("endpoint pinning: a vault's API URL is the one recorded in its state",
       expect(result.failures?.[0].reason).not.toContain("u:p@");
     }
     expect((await instance.check({}, { ...akvInputs(), apiUrl: "https://acme.cerby.com" })).failures).toEqual([]);
+  });
+
+  test("check refuses an apiUrl on another workspace's Cerby host", async () => {
+    const { provider: instance } = await provider();
+    for (const apiUrl of ["https://attacker.cerby.com/api/v1", "https://www.cerby.com"]) {
+      const result = await instance.check({}, { ...akvInputs(), workspace: "acme", apiUrl });
+      expect(result.failures).toEqual([{ property: "apiUrl", reason: expect.stringContaining('is not workspace "acme"\'s host') }]);
+    }
   });
 });
 

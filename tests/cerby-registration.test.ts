@@ -76,7 +76,7 @@ async function harness(onSleep: (count: number) => void = () => undefined): Prom
       },
     },
   });
-  const settings: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY, "cerby-external-keys:cerbyPreflight": "false" };
+  const settings: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY };
   await provider.configure({ config: { get: (key) => settings[key], require: (key) => settings[key] } });
   return { provider, infos, warns, sleeps };
 }

@@ -81,10 +81,9 @@ describe("a client-secret rotation whose Cerby update fails, then the next pulum
   beforeAll(async () => {
     emulator = await CerbyEmulator.start({ keys: { [API_KEY]: { role: "admin", scopes: ["vaults:read", "vaults:write"] } } });
     entra = new FakeEntra();
-    // One attempt per request, so that one injected fault fails the update; the preflight (an
-    // Azure check) is tested elsewhere.
+    // One attempt per request, so that one injected fault fails the update.
     provider = new CerbyVaultProvider({ client: { maxAttempts: 1, timeoutMs: 30_000 }, log: { info: () => undefined, warn: () => undefined } });
-    const config: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY, "cerby-external-keys:cerbyPreflight": "false" };
+    const config: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY };
     await provider.configure({ config: { get: (key) => config[key], require: (key) => config[key] } });
   });
 
@@ -93,7 +92,8 @@ describe("a client-secret rotation whose Cerby update fails, then the next pulum
   });
 
   async function run(startDate: string): Promise<MockRunResult> {
-    const result = await runProgram({ clientSecretStartDate: startDate, cerbyApiUrl: emulator.url }, { cloud: entra.cloud });
+    // The preflight (an Azure check, off through the resource's input) is tested elsewhere.
+    const result = await runProgram({ clientSecretStartDate: startDate, cerbyApiUrl: emulator.url, cerbyPreflight: false }, { cloud: entra.cloud });
     runs.push(result);
     return result;
   }

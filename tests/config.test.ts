@@ -48,9 +48,11 @@ describe("parseConfig accepts good config", () => {
       deployerPrincipalType: "auto",
       deployerRole: "custom",
       rolePropagationWaitSeconds: 60,
+      rolePropagationTimeoutMinutes: 15,
       cerbyVaultName: "Azure Key Vault",
       cerbyVaultSetAsDefault: false,
       cerbyVaultOnDelete: "retain",
+      preflight: { enabled: true, timeoutMs: 600_000 },
       tags: {},
     });
   });
@@ -98,6 +100,8 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["API URL on a host that only ends like Cerby's", { cerbyApiUrl: "https://acme.cerby.com.attacker.example" }, /^cerbyApiUrl .* is not a Cerby API URL/],
   ["API URL on Cerby's host with a port", { cerbyApiUrl: "https://acme.cerby.com:8443/api/v1" }, /^cerbyApiUrl .* is not a Cerby API URL/],
   ["API URL on Cerby's host with another path", { cerbyApiUrl: "https://acme.cerby.com/proxy/api/v1" }, /^cerbyApiUrl .* is not a Cerby API URL/],
+  ["API URL on another workspace's Cerby host", { cerbyApiUrl: "https://attacker.cerby.com/api/v1" }, /^cerbyApiUrl is not workspace "acme"'s host \(acme\.cerby\.com\)/],
+  ["API URL on Cerby's status host", { cerbyApiUrl: "https://status.cerby.com" }, /^cerbyApiUrl is not workspace "acme"'s host/],
   ["API URL with a query", { cerbyApiUrl: "https://acme.cerby.com/api/v1?x=1" }, /^cerbyApiUrl .* must not have a query or a fragment/],
   ["API URL with a fragment", { cerbyApiUrl: "https://acme.cerby.com/api/v1#x" }, /^cerbyApiUrl .* must not have a query or a fragment/],
   ["API URL that is not a URL", { cerbyApiUrl: "acme.cerby.com" }, /^cerbyApiUrl "acme\.cerby\.com" is not a URL/],
@@ -146,6 +150,7 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["deployer object ID that is not a GUID", { deployerObjectId: "ci-pipeline" }, /^deployerObjectId "ci-pipeline" must be a GUID/],
   ["pinned deployer without its kind", { deployerObjectId: "33333333-3333-4333-8333-333333333333" }, /^deployerPrincipalType must name the kind of identity deployerObjectId is/],
   ["wait above 15 minutes", { rolePropagationWaitSeconds: 901 }, /^rolePropagationWaitSeconds 901 is out of range; use a number from 0 to 900/],
+  ["readiness bound above an hour", { rolePropagationTimeoutMinutes: 61 }, /^rolePropagationTimeoutMinutes 61 is out of range; use a number from 1 to 60/],
   ["empty Cerby vault name", { cerbyAzureVaultName: "   " }, /^cerbyAzureVaultName "   " must be 1–100 characters/],
   ["Cerby onDelete delete", { cerbyAzureVaultOnDelete: "delete" }, /^cerbyAzureVaultOnDelete "delete" is not allowed; use one of: retain, disable/],
   ["preflight switch not a boolean", { cerbyPreflight: "skip" }, /^cerbyPreflight "skip" is not a boolean/],

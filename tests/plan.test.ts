@@ -82,7 +82,7 @@ describe("the plan of Pulumi.dev.yaml", () => {
       [T.lock]: 1,
       [T.roleAssignment]: 2,
       [T.roleDefinition]: 1,
-      [T.delay]: 1,
+      [T.readiness]: 1,
       [T.key]: 1,
       [T.cerbyVault]: 1,
       [T.keyContinuity]: 1,
@@ -90,9 +90,9 @@ describe("the plan of Pulumi.dev.yaml", () => {
     expect(dev.resources.filter((item) => !item.custom).map((item) => item.type)).toContain("cerby:azure:KeyVaultIntegration");
   });
 
-  test("the key waits for the vault and, through its parent, for the deployer's grant and its propagation delay", () => {
+  test("the key waits for the vault and, through its parent, for the deployer's grant and its readiness probe", () => {
     const key = one(dev.resources, T.key);
-    const delay = one(dev.resources, T.delay);
+    const delay = one(dev.resources, T.readiness);
     const deployerGrant = one(dev.resources, T.roleAssignment, "-deployer");
     expect(waitsFor(key)).toEqual(expect.arrayContaining([resourceRef(one(dev.resources, T.vault)), resourceRef(delay)]));
     expect(delay.dependsOn).toContain(resourceRef(deployerGrant));
@@ -170,7 +170,7 @@ describe("the plan of Pulumi.dev.yaml", () => {
       expect(stdout).toContain(`${resource.type}  ${resource.name}`);
     }
     expect(stdout).toMatch(/\[\d+\] azure-native:keyvault:Key {2}cerby-azure-key {2}\(protect, retainOnDelete\)/);
-    expect(stdout).toMatch(/and, via parent +\[\d+\] PropagationDelay cerby-azure-deployer-propagation/);
+    expect(stdout).toMatch(/and, via parent +\[\d+\] DataPlaneReadiness cerby-azure-deployer-propagation/);
     expect(stdout).toMatch(/properties\.keySize +4096/);
     expect(stdout).toMatch(/\nOutputs\n {2}cerbyApiUrl +https:\/\/acme\.cerby\.com\/api\/v1/);
     expect(stdout).toMatch(/serialized dynamic provider, \d+ bytes/);

@@ -5,11 +5,12 @@
  * through their pluggable HTTP client), the Cerby side the emulator.
  */
 import type { KeyObject } from "node:crypto";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { isPreflightError } from "../components/azure/preflight";
 import type { CerbyVaultInputs, CerbyVaultOutputs } from "../components/cerby/provider";
 import { CerbyVaultProvider } from "../components/cerby/provider";
-import { CONFIG_KEYS, parsePreflightSettings } from "../components/config";
+import { parseConfig } from "../components/config";
+import { configSource } from "./support/config-source";
 import { CerbyEmulator } from "./support/cerby-emulator";
 import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
 
@@ -42,13 +43,13 @@ afterEach(async () => {
   await Promise.all([azure.close(), cerby.stop()]);
 });
 
-async function provider(settings: Record<string, string> = {}): Promise<CerbyVaultProvider> {
+async function provider(): Promise<CerbyVaultProvider> {
   const instance = new CerbyVaultProvider({
     client: { maxAttempts: 1 },
     log: { info: (message) => logs.push(message), warn: (message) => logs.push(message) },
     preflight: { httpClient: azure.httpClient(), initialBackoffMs: 50, newSecretGraceMs: 200 },
   });
-  const values: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY, ...settings };
+  const values: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY };
   const request: pulumi.dynamic.ConfigureRequest = { config: { get: (key) => values[key], require: (key) => values[key] } };
   await instance.configure(request);
   return instance;
@@ -97,8 +98,8 @@ describe("the preflight in CerbyVault create and update", () => {
   test("a vault that unwraps to other bytes stops create at wrap-unwrap at once, and Cerby is never called", async () => {
     azure.tamperWith = "unwrapkey";
     // The shortest bound, so that a mismatch wrongly retried fails this test instead of stalling it.
-    const instance = await provider({ "cerby-external-keys:cerbyPreflightTimeoutMinutes": "1" });
-    const error = await rejection(instance.create(akvInputs()));
+    const instance = await provider();
+    const error = await rejection(instance.create({ ...akvInputs(), preflight: { enabled: true, timeoutMs: 60_000 } }));
     expect(isPreflightError(error) && [error.check, error.attempts]).toEqual(["wrap-unwrap", 1]);
     expect(azure.vaultCalls("unwrapkey")).toHaveLength(1);
     expect(cerby.requests).toHaveLength(0);
@@ -107,8 +108,8 @@ describe("the preflight in CerbyVault create and update", () => {
 
   test("role propagation is waited out within the configured bound", async () => {
     azure.forbidWrap = 2;
-    const instance = await provider({ "cerby-external-keys:cerbyPreflightTimeoutMinutes": "1" });
-    await instance.create(akvInputs());
+    const instance = await provider();
+    await instance.create({ ...akvInputs(), preflight: { enabled: true, timeoutMs: 60_000 } });
     expect(logs.filter((line) => line.startsWith("Preflight attempt"))).toHaveLength(2);
     expect(cerby.allVaults()).toHaveLength(1);
   });
@@ -132,8 +133,8 @@ describe("the preflight in CerbyVault create and update", () => {
   });
 
   test("cerbyPreflight false skips it and says so", async () => {
-    const instance = await provider({ "cerby-external-keys:cerbyPreflight": "false" });
-    await instance.create(akvInputs());
+    const instance = await provider();
+    await instance.create({ ...akvInputs(), preflight: { enabled: false, timeoutMs: 60_000 } });
     expect(azure.requests).toHaveLength(0);
     expect(logs).toContain('Skipped the preflight of Azure key "cerby-external-key" (cerbyPreflight is false).');
   });
@@ -163,20 +164,19 @@ describe("the preflight in CerbyVault create and update", () => {
   });
 });
 
-describe("parsePreflightSettings, which the provider reads its settings with", () => {
-  test("defaults to the values CONFIG_KEYS declares", () => {
-    expect(parsePreflightSettings({ get: () => undefined })).toEqual({
-      enabled: CONFIG_KEYS.cerbyPreflight.default,
-      timeoutMs: (CONFIG_KEYS.cerbyPreflightTimeoutMinutes.default as number) * 60_000,
-    });
+describe("the preflight settings, which reach the provider as the resource's input preflight", () => {
+  test("parseConfig reads cerbyPreflight and cerbyPreflightTimeoutMinutes into the Azure settings, 10 minutes on by default", () => {
+    const base = { cerbyWorkspace: "acme", clientSecretStartDate: "2026-11-28" };
+    expect(parseConfig(configSource(base)).azure?.preflight).toEqual({ enabled: true, timeoutMs: 600_000 });
+    const set = parseConfig(configSource({ ...base, cerbyPreflight: false, cerbyPreflightTimeoutMinutes: 25 }));
+    expect(set.azure?.preflight).toEqual({ enabled: false, timeoutMs: 25 * 60_000 });
   });
 
-  test("reads both settings and rejects bad values by key, all at once", () => {
-    const values: Record<string, string> = { cerbyPreflight: "false", cerbyPreflightTimeoutMinutes: "25" };
-    expect(parsePreflightSettings({ get: (key) => values[key] })).toEqual({ enabled: false, timeoutMs: 25 * 60_000 });
-    const bad: Record<string, string> = { cerbyPreflight: "no", cerbyPreflightTimeoutMinutes: "0" };
-    const parse = () => parsePreflightSettings({ get: (key) => bad[key] });
-    expect(parse).toThrow(/^Invalid stack configuration \(2 problems\)/);
-    expect(parse).toThrow(/cerby-external-keys:cerbyPreflight "no" is not a boolean[\s\S]*cerby-external-keys:cerbyPreflightTimeoutMinutes 0 is out of range; use a number from 1 to 60/);
+  test("check refuses a malformed preflight input by property, and accepts one unknown at preview", async () => {
+    const instance = await provider();
+    const bad = await instance.check({}, { ...akvInputs(), preflight: { enabled: "no", timeoutMs: 0 } });
+    expect(bad.failures?.map((failure) => failure.property)).toEqual(["preflight.enabled", "preflight.timeoutMs"]);
+    const unknown = await instance.check({}, { ...akvInputs(), preflight: pulumi.runtime.unknownValue });
+    expect(unknown.failures).toEqual([]);
   });
 });

@@ -441,6 +441,7 @@ describe("npm run verify", () => {
     test.each([
       ["the cerbyApiUrl output names another host", { cerbyApiUrl: "https://cerby.attacker.example/api/v1" }, {}, /the cerbyApiUrl stack output "https:\/\/cerby\.attacker\.example\/api\/v1" is not a Cerby API URL/],
       ["CERBY_API_URL names another host", {}, { CERBY_API_URL: "https://acme.cerby.com.attacker.example" }, /CERBY_API_URL .* is not a Cerby API URL/],
+      ["CERBY_API_URL names another workspace's Cerby host", { cerbyApiUrl: "https://acme.cerby.com/api/v1" }, { CERBY_API_URL: "https://attacker.cerby.com/api/v1" }, /CERBY_API_URL .* is not workspace "acme"'s host/],
       ["the URL carries a password", { cerbyApiUrl: "https://deployer:hunter2-pass@acme.cerby.com/api/v1" }, {}, /"https:\/\/\*\*\*@acme\.cerby\.com\/api\/v1" must not carry user info/],
     ])("refuses when %s, without sending the key", async (_name, changed, env, reason) => {
       const { fetch: recording, sent } = recordingFetch();

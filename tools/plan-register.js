@@ -2,13 +2,13 @@
 "use strict";
 /**
  * Lets Node require this project's TypeScript directly, for `npm run plan`, whose start-up time
- * matters: each .ts file is transpiled on its own and cached (components/transpile.js), so a warm
+ * matters: each .ts file is transpiled on its own and cached (tools/transpile.js), so a warm
  * start never loads the compiler's emitter. ts-node, with type checking, is several times slower.
  *
  * Use: node -r ./tools/plan-register.js scripts/plan.ts
  */
 const fs = require("node:fs");
-const { transpile } = require("../components/transpile");
+const { transpile } = require("./transpile");
 
 require.extensions[".ts"] = (module, filename) => {
   const source = fs.readFileSync(filename, "utf8");

@@ -7,7 +7,7 @@ import { KeyContinuityGuard } from "../keyContinuity";
 import { CerbyKey } from "./key";
 import { CerbyKeyVault } from "./keyVault";
 import { VaultDeleteLock } from "./deleteLock";
-import { PropagationDelay } from "./propagationDelay";
+import { DataPlaneReadiness } from "./dataPlaneReadiness";
 import { KeyVaultRoleAssignment } from "./roleAssignment";
 import { KeyVaultCustomRole, builtInRole, type CustomKeyVaultRole } from "./roleDefinition";
 import type { SignedInIdentity } from "./signedInIdentity";
@@ -116,9 +116,15 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       );
       roleAssignments.push(deployerGrant);
       keyDependsOn.push(
-        new PropagationDelay(
+        new DataPlaneReadiness(
           `${name}-deployer-propagation`,
-          { trigger: deployerGrant.roleAssignmentId, seconds: azure.rolePropagationWaitSeconds },
+          {
+            trigger: deployerGrant.roleAssignmentId,
+            vaultUrl: vault.vaultUri,
+            keyName: azure.keyName,
+            timeoutSeconds: azure.rolePropagationTimeoutMinutes * 60,
+            fallbackSeconds: azure.rolePropagationWaitSeconds,
+          },
           { parent: this, dependsOn: [deployerGrant] },
         ),
       );
@@ -177,6 +183,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
         scheme: "akv",
         setAsDefault: azure.cerbyVaultSetAsDefault,
         onDelete: azure.cerbyVaultOnDelete,
+        preflight: azure.preflight,
         akv: {
           clientId: application.clientId,
           tenantId: this.tenantId,

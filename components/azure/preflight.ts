@@ -12,7 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ClientSecretCredential } from "@azure/identity";
 import { CryptographyClient, KeyClient, type KeyClientOptions, type KeyVaultKey } from "@azure/keyvault-keys";
 import { redact } from "../cerby/errors";
-import { CONFIG_KEYS, KEY_SIZE } from "../config";
+import { DEFAULT_PREFLIGHT_TIMEOUT_MINUTES, KEY_SIZE } from "../project";
 import { checkGuid, checkKeyName, checkVaultUrl } from "../validation";
 
 /** The five values Cerby's "Azure External Keys" strategy is given. */
@@ -44,7 +44,7 @@ export interface AzureCheck {
   cause?: string;
 }
 
-export const DEFAULT_PREFLIGHT_TIMEOUT_MS = (CONFIG_KEYS.cerbyPreflightTimeoutMinutes.default as number) * 60_000;
+export const DEFAULT_PREFLIGHT_TIMEOUT_MS = DEFAULT_PREFLIGHT_TIMEOUT_MINUTES * 60_000;
 
 export interface PreflightOptions {
   /** How long propagation-type failures are retried; default 10 minutes. */

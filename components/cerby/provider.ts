@@ -1,9 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PREFLIGHT_TIMEOUT_MS, NEW_SECRET_REPLICATION_MS, preflightAzureKey, type PreflightOptions } from "../azure/preflight";
-import { PROJECT, parsePreflightSettings, type PreflightSettings } from "../config";
+import type { CompleteProvider } from "../bundledProvider";
+import { PROJECT, type PreflightSettings } from "../project";
 import {
   arnAccountId,
   checkCerbyApiUrl,
+  checkCerbyApiUrlWorkspace,
   checkAwsAccountId,
   checkCerbyVaultName,
   checkDnsLabel,
@@ -46,6 +48,8 @@ export interface CerbyVaultInputs extends RegistrationSettings {
   onDelete: OnDelete;
   akv?: AkvConfiguration;
   kmsByo?: KmsByoConfiguration;
+  /** Absent in state written before it was an input: the preflight runs with its default bound. */
+  preflight?: PreflightSettings;
 }
 
 /** State kept by Pulumi: the inputs plus what Cerby reports. `name` is Cerby's current name. */
@@ -142,10 +146,9 @@ function clientSecretOf(props: unknown): string | undefined {
  * provider process: the API key lives only in instance state set there (or read from the
  * environment on first use).
  */
-export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
+export class CerbyVaultProvider implements CompleteProvider {
   private apiKey?: string;
   private configured = false;
-  private preflightSettings: PreflightSettings = { enabled: true, timeoutMs: DEFAULT_PREFLIGHT_TIMEOUT_MS };
 
   constructor(private readonly options: CerbyVaultProviderOptions = {}) {}
 
@@ -179,7 +182,10 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
       expect("workspace", inputs.workspace, checkDnsLabel);
       if (inputs.apiUrl !== undefined) {
-        expect("apiUrl", inputs.apiUrl, checkCerbyApiUrl);
+        const workspace = inputs.workspace;
+        expect("apiUrl", inputs.apiUrl, (url) =>
+          checkCerbyApiUrl(url) ?? (typeof workspace === "string" ? checkCerbyApiUrlWorkspace(url, workspace) : undefined),
+        );
       }
       expect("name", inputs.name, checkCerbyVaultName);
       if (!isUnknown(inputs.setAsDefault) && typeof inputs.setAsDefault !== "boolean") {
@@ -196,6 +202,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       }
       registrationFailures(inputs, (value) => !isUnknown(value)).forEach((failure) => fail(failure.property, failure.reason));
 
+      this.checkPreflight(inputs.preflight, fail);
       if (scheme === "akv") {
         this.checkAkv(inputs.akv, expect, fail);
         if (inputs.kmsByo !== undefined) {
@@ -230,6 +237,19 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
     expect("akv.clientSecret", fields.clientSecret, (value) => (value.trim() === "" ? "must be the application's client secret, not empty" : undefined));
     expect("akv.vaultUrl", fields.vaultUrl, checkVaultUrl);
     expect("akv.keyName", fields.keyName, checkKeyName);
+  }
+
+  private checkPreflight(preflight: unknown, fail: (property: string, reason: string) => void): void {
+    if (preflight === undefined || isUnknown(preflight)) {
+      return;
+    }
+    const fields = typeof preflight === "object" && preflight !== null ? (preflight as Record<string, unknown>) : {};
+    if (typeof fields.enabled !== "boolean") {
+      fail("preflight.enabled", "must be true or false (config cerbyPreflight)");
+    }
+    if (typeof fields.timeoutMs !== "number" || !Number.isInteger(fields.timeoutMs) || fields.timeoutMs < 1) {
+      fail("preflight.timeoutMs", "must be a whole number of milliseconds (config cerbyPreflightTimeoutMinutes)");
+    }
   }
 
   private checkKmsByo(
@@ -326,14 +346,15 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
   /**
    * Before Cerby is given an Azure key or a new client secret, proves as the service principal
    * that the key wraps and unwraps (components/azure/preflight.ts), waiting out role propagation.
-   * Called after `client`, which has loaded the settings; cerbyPreflight false skips it.
+   * Its settings are the resource's own inputs; cerbyPreflight false skips it.
    */
   private async preflight(inputs: CerbyVaultInputs): Promise<void> {
     if (inputs.scheme !== "akv" || !inputs.akv) {
       return;
     }
     const log = this.logFor([inputs]);
-    if (!this.preflightSettings.enabled) {
+    const settings = inputs.preflight ?? { enabled: true, timeoutMs: DEFAULT_PREFLIGHT_TIMEOUT_MS };
+    if (!settings.enabled) {
       log.info(`Skipped the preflight of Azure key "${inputs.akv.keyName}" (cerbyPreflight is false).`);
       return;
     }
@@ -341,7 +362,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       // The secret may have been created or rotated moments ago, in this same deployment.
       newSecretGraceMs: NEW_SECRET_REPLICATION_MS,
       ...this.options.preflight,
-      timeoutMs: this.preflightSettings.timeoutMs,
+      timeoutMs: settings.timeoutMs,
       log: (message) => log.info(message),
     });
   }
@@ -474,11 +495,15 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       const vault = (await client.listVaults()).find((candidate) => candidate.id === id);
       const log = this.logFor([props]);
       if (!vault) {
-        log.warn(
-          `Cerby vault ${id} no longer exists at ${client.baseUrl}; it is dropped from the stack's state, and the next ` +
-            "`pulumi up` registers the vault again.",
+        // Dropping it from state would forget the pinned URL and let the next run register the key
+        // anew, wherever config then points; an API key that sees no vaults looks exactly the same.
+        throw configError(
+          `Cerby vault ${id}${props.name ? ` ("${props.name}")` : ""} is not in the vault list at ${client.baseUrl}. ` +
+            "It stays in the stack's state: a refresh never drops it. If the API key cannot see it, give the key the " +
+            '"Read vaults" scope of this workspace and run the refresh again. If the vault was deleted in Cerby on purpose, ' +
+            "remove it from the state by hand (`pulumi stack --show-urns` names its URN; `pulumi state unprotect <urn>`, then " +
+            "`pulumi state delete <urn>`); the next `pulumi up` registers the key again.",
         );
-        return { id: "" };
       }
       for (const message of this.drift(props, vault)) {
         log.warn(message);
@@ -492,6 +517,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
         onDelete: props.onDelete ?? "retain",
         akv: props.akv,
         kmsByo: props.kmsByo,
+        preflight: props.preflight,
       };
       return { id, props: this.outputs(inputs, vault, client.baseUrl) };
     });
@@ -598,6 +624,7 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
       registrationWaitMinutes: inputs.registrationWaitMinutes,
       akv: inputs.akv,
       kmsByo: inputs.kmsByo,
+      preflight: inputs.preflight,
       vaultId: vault.id,
       state: vault.state,
       isDefault: vault.isDefault,
@@ -616,7 +643,6 @@ export class CerbyVaultProvider implements pulumi.dynamic.ResourceProvider {
 
   private load(get: (key: string) => string | undefined): void {
     this.apiKey = present(get(API_KEY_SETTING)) ?? present(process.env[API_KEY_ENV]);
-    this.preflightSettings = parsePreflightSettings({ get: (key) => get(`${PROJECT}:${key}`) });
     this.configured = true;
   }
 

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BundledProvider, bundleProvider } from "../bundledProvider";
 import type { VaultScheme } from "./contract";
+import type { PreflightSettings } from "../project";
 import type { OnDelete } from "./provider";
 import { DEFAULT_REGISTRATION_MODE, type RegistrationMode } from "./registration";
 
@@ -55,6 +56,12 @@ export interface CerbyVaultArgs {
   akv?: pulumi.Input<CerbyAkvSettings>;
   /** Settings of scheme kms_byo. */
   kmsByo?: pulumi.Input<CerbyKmsByoSettings>;
+  /**
+   * Scheme akv: whether create and a new client secret first prove the key as the service
+   * principal, and how long that retries (config cerbyPreflight, cerbyPreflightTimeoutMinutes).
+   * Default: on, 10 minutes.
+   */
+  preflight?: pulumi.Input<PreflightSettings>;
 }
 
 /**
@@ -106,6 +113,7 @@ export class CerbyVault extends pulumi.dynamic.Resource {
   /** Secret as a whole: it holds the client secret. */
   declare readonly akv: pulumi.Output<pulumi.Unwrap<CerbyAkvSettings> | undefined>;
   declare readonly kmsByo: pulumi.Output<pulumi.Unwrap<CerbyKmsByoSettings> | undefined>;
+  declare readonly preflight: pulumi.Output<PreflightSettings | undefined>;
 
   constructor(name: string, args: CerbyVaultArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -122,6 +130,7 @@ export class CerbyVault extends pulumi.dynamic.Resource {
         registrationWaitMinutes: args.registrationWaitMinutes ?? 0,
         akv: secretAkv(args.akv),
         kmsByo: args.kmsByo,
+        preflight: args.preflight,
         apiBaseUrl: undefined,
         vaultId: undefined,
         state: undefined,

@@ -107,6 +107,9 @@ export class FakeAws {
         response.end(error.message);
       });
     });
+    // Node's 5 s default closes an idle kept-alive socket just as fetch may reuse it (ECONNRESET on a
+    // busy machine, where a test pauses for seconds between requests); stop() closes them all anyway.
+    server.keepAliveTimeout = 600_000;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return fake;
   }

@@ -126,6 +126,9 @@ export class FakeAzure {
     server.on("request", (request: IncomingMessage, response: ServerResponse) => {
       fake.handle(request, response).catch((error: Error) => sendJson(response, 500, { error: { code: "FakeFailure", message: error.message } }));
     });
+    // Node's 5 s default closes an idle kept-alive socket just as fetch may reuse it (ECONNRESET on a
+    // busy machine, where a test pauses for seconds between requests); stop() closes them all anyway.
+    server.keepAliveTimeout = 600_000;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return fake;
   }
@@ -300,6 +303,12 @@ export class FakeAzure {
       return;
     }
     const [collection, name, version, operation] = url.pathname.split("/").filter(Boolean);
+    // Key Vault authorizes before it looks: a caller without the role gets 403 for a missing key too.
+    if (method === "GET" && this.forbidGet > 0) {
+      this.forbidGet -= 1;
+      this.forbidden(response, "Microsoft.KeyVault/vaults/keys/read");
+      return;
+    }
     if (collection !== "keys" || name !== this.key.name) {
       sendJson(response, 404, { error: { code: "KeyNotFound", message: `A key with (name/id) ${name} was not found in this key vault.` } });
       return;
@@ -310,11 +319,6 @@ export class FakeAzure {
       return;
     }
     if (method === "GET") {
-      if (this.forbidGet > 0) {
-        this.forbidGet -= 1;
-        this.forbidden(response, "Microsoft.KeyVault/vaults/keys/read");
-        return;
-      }
       sendJson(response, 200, this.keyBundle());
       return;
     }

@@ -10,7 +10,7 @@ export const AZURE_TYPES = {
   servicePrincipal: "azuread:index/servicePrincipal:ServicePrincipal",
   password: "azuread:index/applicationPassword:ApplicationPassword",
   randomName: "random:index/randomString:RandomString",
-  delay: "pulumi-nodejs:dynamic/azure:PropagationDelay",
+  readiness: "pulumi-nodejs:dynamic/azure:DataPlaneReadiness",
   cerbyVault: "pulumi-nodejs:dynamic/cerby:Vault",
   keyContinuity: "pulumi-nodejs:dynamic/cerby:KeyContinuity",
 } as const;
