@@ -20,7 +20,11 @@ import {
   checkLogAnalyticsWorkspaceId,
   checkAlertEmail,
   checkWebhookUrl,
-  maskUrlCredentials,
+  checkNotPlaceholder,
+  checkResourceGroupName,
+  ECHO_LIMIT,
+  echoValue,
+  nearestName,
   normalizeCerbyApiUrl,
   workspaceApiUrl,
 } from "./validation";
@@ -458,7 +462,7 @@ export interface ConfigError extends Error {
 export function invalidConfigError(problems: ConfigProblem[]): ConfigError {
   const message =
     `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-    problems.map((problem) => `  - ${PROJECT}:${problem.key} ${problem.message}`).join("\n");
+    problems.map((problem) => `  - ${describeProblem(problem)}`).join("\n");
   return Object.assign(new Error(message), { name: "ConfigError" as const, problems });
 }
 
@@ -476,33 +480,81 @@ export interface ConfigSource {
   keys?(): string[];
   /** A secret key's value, where `get` hides secrets; the program wraps it with pulumi.secret at once. */
   secret?(key: string): string | undefined;
+  /** Every key set outside this project's namespace (`namespace:key`); used to catch a misspelt namespace. */
+  otherKeys?(): string[];
+  /** Today's date (YYYY-MM-DD), when the source knows it; used only to warn of an expired client secret. */
+  today?(): string;
 }
 
 /** Reads this project's keys from the running Pulumi program. */
 export function pulumiConfigSource(): ConfigSource {
   const config = new pulumi.Config(PROJECT);
   const prefix = `${PROJECT}:`;
+  const all = () => Object.keys(pulumi.runtime.allConfig());
   return {
     get: (key) => (CONFIG_KEYS[key]?.secret ? undefined : config.get(key)),
     // The runtime's own accessor: Config.get would warn that the value is a secret.
     secret: (key) => pulumi.runtime.getConfig(`${prefix}${key}`),
-    keys: () =>
-      Object.keys(pulumi.runtime.allConfig())
-        .filter((key) => key.startsWith(prefix))
-        .map((key) => key.slice(prefix.length)),
+    keys: () => all().filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length)),
+    otherKeys: () => all().filter((key) => !key.startsWith(prefix)),
+    // Only compared with the secret's end date for a warning; never an input of a resource.
+    today: () => new Date().toISOString().slice(0, 10),
   };
 }
 
-/** A value as a config error shows it: never the password of a URL in it. */
-function quote(value: string): string {
-  return JSON.stringify(maskUrlCredentials(value));
+const quote = echoValue;
+
+function isJsonOf(value: string, kind: "list" | "map"): boolean {
+  if (!/^\s*[[{]/.test(value)) {
+    return false;
+  }
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return kind === "list" ? Array.isArray(parsed) : typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}
+
+/** What is wrong with a set value for its declared type (CONFIG_KEYS), if anything. */
+function typeProblem(key: string, value: string): string | undefined {
+  const spec = CONFIG_KEYS[key];
+  switch (spec.type) {
+    case "string": {
+      const kind = isJsonOf(value, "list") ? "list" : isJsonOf(value, "map") ? "map" : undefined;
+      return kind
+        ? `is a ${kind} (${quote(value)}), but it takes one string; write the value on one line, in quotes if it starts with [ or {.`
+        : undefined;
+    }
+    case "boolean":
+      return value === "true" || value === "false" ? undefined : `${quote(value)} is not a boolean; use true or false.`;
+    case "integer":
+      return /^-?\d+$/.test(value) ? undefined : `${quote(value)} is not a whole number: ${spec.description}`;
+    case "array":
+      return isJsonOf(value, "list") ? undefined : `${quote(value)} is not a list of strings, e.g. \`pulumi config set --path '${key}[0]' VALUE\`.`;
+    case "object":
+      return isJsonOf(value, "map") ? undefined : `must be a map of strings, e.g. \`pulumi config set --path '${key}.name' VALUE\`.`;
+  }
 }
 
 /** Reads values with the right type, recording a problem (never throwing) for each bad one. */
 class Reader {
   readonly problems: ConfigProblem[] = [];
+  /** What does not stop the program but will surprise the person running it. */
+  readonly warnings: ConfigProblem[] = [];
+  /** Every key this reader looked at, set or not. */
+  readonly read = new Set<string>();
+  private readonly mistyped = new Set<string>();
 
   constructor(private readonly source: ConfigSource) {}
+
+  get today(): string | undefined {
+    return this.source.today?.();
+  }
+
+  warn(key: string, message: string): void {
+    this.warnings.push({ key, message });
+  }
 
   fail(key: string, message: string): void {
     // A key read by both integrations (tags) would otherwise report the same problem twice.
@@ -512,9 +564,20 @@ class Reader {
     this.problems.push({ key, message });
   }
 
-  private raw(key: string): string | undefined {
+  /** The value as set; undefined when unset, empty, or not of the key's type (reported once). */
+  raw(key: string): string | undefined {
+    this.read.add(key);
     const value = this.source.get(key);
-    return value === undefined || value === "" ? undefined : value;
+    if (value === undefined || value === "" || this.mistyped.has(key)) {
+      return undefined;
+    }
+    const problem = typeProblem(key, value);
+    if (problem) {
+      this.mistyped.add(key);
+      this.fail(key, problem);
+      return undefined;
+    }
+    return value;
   }
 
   /**
@@ -557,7 +620,8 @@ class Reader {
   }
 
   required(key: string, check: (value: string) => string | undefined, example: string): string {
-    if (this.raw(key) === undefined) {
+    if (this.source.get(key) === undefined || this.source.get(key) === "") {
+      this.read.add(key);
       this.fail(key, `is required: ${CONFIG_KEYS[key].description} Set it with \`pulumi config set ${key} ${example}\`.`);
       return "";
     }
@@ -576,88 +640,82 @@ class Reader {
 
   boolean(key: string): boolean {
     const value = this.raw(key);
-    if (value === undefined) {
-      return CONFIG_KEYS[key].default as boolean;
-    }
-    if (value === "true" || value === "false") {
-      return value === "true";
-    }
-    this.fail(key, `${quote(value)} is not a boolean; use true or false.`);
-    return CONFIG_KEYS[key].default as boolean;
+    return value === undefined ? (CONFIG_KEYS[key].default as boolean) : value === "true";
   }
 
-  integer(key: string, min: number, max: number): number {
+  /** A whole number from min to max; `rule` replaces "use a number from min to max" where a key allows less. */
+  integer(key: string, min: number, max: number, rule = `is out of range; use a number from ${min} to ${max}.`): number {
     const value = this.raw(key);
     const fallback = CONFIG_KEYS[key].default as number;
     if (value === undefined) {
       return fallback;
     }
-    if (!/^-?\d+$/.test(value)) {
-      this.fail(key, `${quote(value)} is not a whole number; use a number from ${min} to ${max}.`);
-      return fallback;
-    }
     const number = Number(value);
-    if (number < min || number > max) {
-      this.fail(key, `${number} is out of range; use a number from ${min} to ${max}.`);
+    if (!Number.isSafeInteger(number) || number < min || number > max) {
+      // The digits as written: Number would show a huge value as 1e+23.
+      this.fail(key, `${value.length <= ECHO_LIMIT ? value : quote(value)} ${rule}`);
       return fallback;
     }
     return number;
   }
 
-  private json(key: string, kind: string): unknown {
+  stringArray(key: string, check: (value: string) => string | undefined): string[] {
     const value = this.raw(key);
     if (value === undefined) {
-      return undefined;
-    }
-    try {
-      return JSON.parse(value);
-    } catch {
-      this.fail(key, `${quote(value)} is not ${kind}.`);
-      return undefined;
-    }
-  }
-
-  stringArray(key: string, check: (value: string) => string | undefined): string[] {
-    const value = this.json(key, "a list of strings");
-    if (value === undefined) {
       return [];
     }
-    if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
-      this.fail(key, "must be a list of strings, e.g. `pulumi config set --path 'networkAllowedIpRanges[0]' 203.0.113.0/24`.");
-      return [];
-    }
-    const items = value as string[];
-    for (const item of items) {
+    const items = JSON.parse(value) as unknown[];
+    const strings: string[] = [];
+    items.forEach((item, index) => {
+      if (typeof item !== "string") {
+        this.fail(key, `item ${index} is ${describeJson(item)}, not a string.`);
+        return;
+      }
       const problem = check(item);
       if (problem) {
         this.fail(key, `item ${quote(item)} ${problem}.`);
       }
-    }
-    return items;
+      strings.push(item);
+    });
+    return strings;
   }
 
   stringMap(key: string): Record<string, string> {
-    const value = this.json(key, "a map of strings");
+    const value = this.raw(key);
     if (value === undefined) {
       return {};
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      this.fail(key, "must be a map of strings, e.g. `pulumi config set --path 'tags.costCenter' 1234`.");
-      return {};
-    }
-    const map: Record<string, string> = {};
-    for (const [name, item] of Object.entries(value)) {
+    const entries: Array<[string, string]> = [];
+    for (const [name, item] of Object.entries(JSON.parse(value) as Record<string, unknown>)) {
       if (typeof item === "string" || typeof item === "number" || typeof item === "boolean") {
-        map[name] = String(item);
+        entries.push([name, String(item)]);
+      } else if (item === null) {
+        this.fail(key, `entry ${quote(name)} has no value; give it one or remove the entry.`);
       } else {
-        this.fail(key, `entry ${quote(name)} must be a string, not ${Array.isArray(item) ? "a list" : typeof item}.`);
+        this.fail(key, `entry ${quote(name)} must be a string, not ${describeJson(item)}.`);
       }
     }
-    return map;
+    // fromEntries defines own properties, so a tag named __proto__ stays a tag.
+    return Object.fromEntries(entries);
+  }
+}
+
+function describeJson(item: unknown): string {
+  if (item === null) {
+    return "empty (null)";
+  }
+  return Array.isArray(item) ? "a list" : typeof item === "object" ? "a map" : typeof item;
+}
+
+/** Tag names every cloud refuses. */
+function checkTagNames(reader: Reader, tags: Record<string, string>): void {
+  if (Object.keys(tags).some((name) => name.trim() === "")) {
+    reader.fail("tags", "has a tag with an empty name; every tag needs a name.");
   }
 }
 
 function checkTags(reader: Reader, tags: Record<string, string>): void {
+  checkTagNames(reader, tags);
   const entries = Object.entries(tags);
   if (entries.length > 50) {
     reader.fail("tags", `has ${entries.length} entries; Azure allows at most 50 tags on a resource.`);
@@ -673,7 +731,7 @@ function checkTags(reader: Reader, tags: Record<string, string>): void {
 }
 
 function readAzure(reader: Reader): AzureConfig {
-  const deployerObjectId = reader.optionalString("deployerObjectId", checkGuid);
+  const deployerObjectId = reader.optionalString("deployerObjectId", checkAzureId);
   const deployerPrincipalType = reader.oneOf("deployerPrincipalType", ["auto", "User", "ServicePrincipal", "Group"] as const);
   if (deployerObjectId !== undefined && deployerPrincipalType === "auto") {
     reader.fail(
@@ -686,10 +744,7 @@ function readAzure(reader: Reader): AzureConfig {
   if (keyType === "RSA-HSM" && keyVaultSku !== "premium") {
     reader.fail("keyType", '"RSA-HSM" needs keyVaultSku premium; set keyVaultSku to premium or keyType to RSA.');
   }
-  const keySize = reader.integer("keySize", 0, Number.MAX_SAFE_INTEGER);
-  if (keySize !== KEY_SIZE) {
-    reader.fail("keySize", `${keySize} is not supported; Cerby accepts only ${KEY_SIZE}-bit RSA keys. Remove the key or set it to ${KEY_SIZE}.`);
-  }
+  reader.integer("keySize", KEY_SIZE, KEY_SIZE, `is not supported; Cerby accepts only ${KEY_SIZE}-bit RSA keys. Remove the key or set it to ${KEY_SIZE}.`);
   const networkDefaultAction = reader.oneOf("networkDefaultAction", ["Allow", "Deny"] as const);
   const networkAllowedIpRanges = reader.stringArray("networkAllowedIpRanges", checkIpRange);
   if (networkDefaultAction === "Deny" && networkAllowedIpRanges.length === 0) {
@@ -701,16 +756,12 @@ function readAzure(reader: Reader): AzureConfig {
   const tags = reader.stringMap("tags");
   checkTags(reader, tags);
   return {
-    tenantId: reader.optionalString("azureTenantId", checkGuid),
-    subscriptionId: reader.optionalString("azureSubscriptionId", checkGuid),
+    tenantId: reader.optionalString("azureTenantId", checkAzureId),
+    subscriptionId: reader.optionalString("azureSubscriptionId", checkAzureId),
     location: reader.string("azureLocation", (value) =>
       /^[a-z0-9]+$/i.test(value) ? undefined : "must be an Azure region name such as eastus or westeurope",
     ),
-    resourceGroupName: reader.string("resourceGroupName", (value) =>
-      /^[-\w.()]{1,90}$/.test(value) && !value.endsWith(".")
-        ? undefined
-        : "must be 1–90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period",
-    ),
+    resourceGroupName: reader.string("resourceGroupName", checkResourceGroupName),
     createResourceGroup: reader.boolean("createResourceGroup"),
     keyVaultName: reader.optionalString("keyVaultName", checkKeyVaultName),
     keyVaultSku,
@@ -727,8 +778,7 @@ function readAzure(reader: Reader): AzureConfig {
     ),
     servicePrincipalRole: reader.oneOf("servicePrincipalRole", SERVICE_PRINCIPAL_ROLES),
     roleScope: reader.oneOf("roleScope", ["key", "vault"] as const),
-    clientSecretStartDate: reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28"),
-    clientSecretLifetimeDays: reader.integer("clientSecretLifetimeDays", 1, 730),
+    ...readClientSecretDates(reader),
     exportClientSecret: reader.boolean("exportClientSecret"),
     grantDeployerAccess: reader.boolean("grantDeployerAccess"),
     deployerRole: reader.oneOf("deployerRole", ["custom", "crypto-officer"] as const),
@@ -746,6 +796,7 @@ function readAzure(reader: Reader): AzureConfig {
 
 /** AWS's tag rules; the characters are IAM's, which are narrower than KMS's. */
 function checkAwsTags(reader: Reader, tags: Record<string, string>): void {
+  checkTagNames(reader, tags);
   const entries = Object.entries(tags);
   if (entries.length > 50) {
     reader.fail("tags", `has ${entries.length} entries; AWS allows at most 50 tags on a resource.`);
@@ -803,7 +854,7 @@ function readAws(reader: Reader): AwsConfig {
   checkAwsTags(reader, tags);
   return {
     cerbyWorkspaceId: reader.required("cerbyWorkspaceId", checkCerbyWorkspaceId, "123e4567-e89b-42d3-a456-426614174000"),
-    accountId: reader.optionalString("awsAccountId", checkAwsAccountId),
+    accountId: reader.optionalString("awsAccountId", (value) => checkAwsAccountId(value) ?? checkNotPlaceholder(value)),
     ...readAwsRegions(reader),
     cerbyPrincipalArn: reader.string("cerbyPrincipalArn", checkIamRoleArn),
     kmsKeyAlias: reader.string("kmsKeyAlias", checkKmsAliasName),
@@ -847,15 +898,73 @@ function readAlerts(reader: Reader, azureEnabled: boolean, awsEnabled: boolean):
 function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
   const known = Object.keys(CONFIG_KEYS);
   for (const key of source.keys?.() ?? []) {
-    if (!(key in CONFIG_KEYS)) {
-      const near = known.find((name) => name.toLowerCase() === key.toLowerCase());
+    // hasOwn: "constructor" or "__proto__" is in every object, but is no setting of this project.
+    if (!Object.hasOwn(CONFIG_KEYS, key)) {
+      const near = nearestName(key, known);
       reader.fail(key, `is not a setting of this project${near ? `; did you mean ${near}?` : "."} See the README's config reference.`);
+    }
+  }
+  for (const fullKey of source.otherKeys?.() ?? []) {
+    const [namespace, key] = [fullKey.slice(0, fullKey.indexOf(":")), fullKey.slice(fullKey.indexOf(":") + 1)];
+    if (nearestName(namespace, [PROJECT]) !== undefined || (Object.hasOwn(CONFIG_KEYS, key) && namespace.toLowerCase().startsWith("cerby"))) {
+      reader.fail(
+        key,
+        `is set as ${quote(fullKey)}, in the namespace ${quote(namespace)}, which this project never reads; did you mean ${PROJECT}:${key}?`,
+      );
     }
   }
 }
 
-/** Reads and validates the whole stack config, reporting every problem in one ConfigError. */
-export function parseConfig(source: ConfigSource): StackConfig {
+function checkAzureId(value: string): string | undefined {
+  return checkGuid(value) ?? checkNotPlaceholder(value);
+}
+
+/** Days after a YYYY-MM-DD date, as YYYY-MM-DD (calendar arithmetic, not the clock). */
+function addDays(date: string, days: number): string {
+  const [year, month, day] = date.split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+}
+
+function readClientSecretDates(reader: Reader): { clientSecretStartDate: string; clientSecretLifetimeDays: number } {
+  const clientSecretStartDate = reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28");
+  const clientSecretLifetimeDays = reader.integer("clientSecretLifetimeDays", 1, 730);
+  const today = reader.today;
+  if (clientSecretStartDate !== "" && today !== undefined) {
+    const end = addDays(clientSecretStartDate, clientSecretLifetimeDays);
+    // A warning, not a refusal: a stack whose secret expired must still be able to rotate it.
+    if (end <= today) {
+      reader.warn(
+        "clientSecretStartDate",
+        `${quote(clientSecretStartDate)} with clientSecretLifetimeDays ${clientSecretLifetimeDays}: the client secret EXPIRED on ${end}, ` +
+          `so Cerby cannot sign in with it. Set clientSecretStartDate to today's date (${today}) to issue a new secret.`,
+      );
+    }
+  }
+  return { clientSecretStartDate, clientSecretLifetimeDays };
+}
+
+/**
+ * The problems a disabled integration's keys would cause once it is enabled, as warnings: only
+ * for keys the stack sets, since a missing required key is no mistake while nothing reads it.
+ */
+function disabledIntegrationWarnings(source: ConfigSource, switchKey: string, read: (reader: Reader) => void, checked: Set<string>): ConfigProblem[] {
+  const reader = new Reader(source);
+  read(reader);
+  reader.read.forEach((key) => checked.add(key));
+  return reader.problems
+    .filter((problem) => (source.get(problem.key) ?? "") !== "")
+    .map((problem) => ({ key: problem.key, message: `${problem.message} (Unused while ${switchKey} is false; fix it before you set ${switchKey} to true.)` }));
+}
+
+/** A config's verdict: the config when it is valid, every problem, and every warning. */
+export interface ConfigCheck {
+  config?: StackConfig;
+  problems: ConfigProblem[];
+  warnings: ConfigProblem[];
+}
+
+/** Reads and validates the whole stack config, collecting every problem and warning. */
+export function checkConfig(source: ConfigSource): ConfigCheck {
   const reader = new Reader(source);
   checkUnknownKeys(reader, source);
   const cerby: CerbyConfig = {
@@ -886,10 +995,39 @@ export function parseConfig(source: ConfigSource): StackConfig {
       "and cerbyAzureVaultSetAsDefault are both true, but a Cerby workspace has one default vault; set one of them to false.",
     );
   }
-  if (reader.problems.length > 0) {
-    throw invalidConfigError(reader.problems);
+  const checked = new Set(reader.read);
+  const unused = [
+    ...(azureEnabled ? [] : disabledIntegrationWarnings(source, "azureEnabled", readAzure, checked)),
+    ...(awsEnabled ? [] : disabledIntegrationWarnings(source, "awsEnabled", readAws, checked)),
+  ];
+  // tags belongs to both integrations: a problem the enabled one reports is not repeated as a warning.
+  const warnings = [...reader.warnings, ...unused.filter((warning) => !reader.problems.some((problem) => problem.key === warning.key))];
+  // Keys no reader looked at (a key added to CONFIG_KEYS and read elsewhere) still get their type checked.
+  for (const key of Object.keys(CONFIG_KEYS)) {
+    if (!checked.has(key) && !CONFIG_KEYS[key].secret) {
+      reader.raw(key);
+    }
   }
-  return { cerby, alerts, azure, aws };
+  const problems = reader.problems;
+  return problems.length > 0 ? { problems, warnings } : { config: { cerby, alerts, azure, aws }, problems, warnings };
+}
+
+/** A problem or warning as one line: the project-qualified key, then the message. */
+export function describeProblem(problem: ConfigProblem): string {
+  return `${PROJECT}:${problem.key} ${problem.message}`;
+}
+
+/**
+ * Reads and validates the whole stack config: reports each warning through `warn` (at `pulumi up`,
+ * the engine's warning log) and throws one ConfigError listing every problem.
+ */
+export function parseConfig(source: ConfigSource, warn: (message: string) => void = (message) => void pulumi.log.warn(message)): StackConfig {
+  const { config, problems, warnings } = checkConfig(source);
+  warnings.forEach((warning) => warn(describeProblem(warning)));
+  if (config === undefined) {
+    throw invalidConfigError(problems);
+  }
+  return config;
 }
 
 /** The Cerby API base URL of the stack, normalized (https://acme.cerby.com → https://acme.cerby.com/api/v1). */

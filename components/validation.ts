@@ -10,6 +10,80 @@ export function checkGuid(value: string): string | undefined {
   return GUID.test(value) ? undefined : "must be a GUID such as 00000000-0000-0000-0000-000000000000";
 }
 
+/** How many characters of a value a message shows; a longer value would flood the terminal. */
+export const ECHO_LIMIT = 80;
+
+/** user:password@host written without a scheme, which maskUrlCredentials leaves alone. */
+function maskBareCredentials(text: string): string {
+  return text.replace(/\S+/g, (word) => {
+    const at = word.lastIndexOf("@");
+    return at > 0 && !word.includes("://") && word.slice(0, at).includes(":") ? `***${word.slice(at)}` : word;
+  });
+}
+
+/**
+ * A value as a message may show it: quoted (control characters escaped), credentials inside a URL
+ * masked, and at most ECHO_LIMIT characters followed by its full length. Every config message
+ * shows values only through this.
+ */
+export function echoValue(value: string): string {
+  const characters = [...maskBareCredentials(maskUrlCredentials(value))];
+  if (characters.length <= ECHO_LIMIT) {
+    return JSON.stringify(characters.join(""));
+  }
+  return `${JSON.stringify(characters.slice(0, ECHO_LIMIT).join(""))}… (${[...value].length} characters)`;
+}
+
+/** An ID of zeros only, as example files carry it: never a real tenant, subscription or account. */
+export function checkNotPlaceholder(value: string): string | undefined {
+  return /^[0-]+$/.test(value) ? "is all zeros, a placeholder; use your own ID" : undefined;
+}
+
+/** Levenshtein distance, for "did you mean" suggestions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** The candidate a misspelt name most likely meant: same letters in another case, or at most 2 edits away. */
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance <= 2 && (best === undefined || distance < best.distance)) {
+      best = { name: candidate, distance };
+    }
+  }
+  return best?.name;
+}
+
+/** A resource group name: 1–90 letters or digits of any script, _ - . ( ), not ending in a period. */
+export function checkResourceGroupName(value: string): string | undefined {
+  return /^[\p{L}\p{N}_\-.()]{1,90}$/u.test(value) && !value.endsWith(".")
+    ? undefined
+    : "must be 1–90 letters, digits, underscores, hyphens, periods or parentheses, not ending in a period";
+}
+
+/**
+ * Ciphertext as `pulumi config set --secret` writes it: v1:<nonce>:<ciphertext> (passphrase and
+ * Pulumi Cloud secrets providers) or one base64 text (cloud KMS secrets providers).
+ */
+export function isPulumiCiphertext(value: unknown): boolean {
+  const base64 = "(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?";
+  return (
+    typeof value === "string" &&
+    (new RegExp(`^v1:${base64}:${base64}$`).test(value) || (value.length >= 24 && new RegExp(`^${base64}$`).test(value)))
+  );
+}
+
 /** Azure Key Vault names: 3–24 characters, letters, digits and hyphens, no "--". */
 export function checkKeyVaultName(value: string): string | undefined {
   if (value.length < 3 || value.length > 24) {
@@ -186,6 +260,13 @@ export function checkIamRoleArn(value: string): string | undefined {
 
 /** A 12-digit AWS account ID. */
 export function checkAwsAccountId(value: string): string | undefined {
+  if (/^\d{1,11}$/.test(value)) {
+    // YAML reads an unquoted 012345678901 as a number and drops its leading zero.
+    return (
+      `has ${value.length} digits, but an AWS account ID has 12; if yours starts with 0, quote it in the stack file ` +
+      '("012345678901") or set it with `pulumi config set awsAccountId 012345678901`'
+    );
+  }
   return /^\d{12}$/.test(value) ? undefined : "must be a 12-digit AWS account ID";
 }
 
@@ -198,17 +279,30 @@ export function checkKmsKeyId(value: string): string | undefined {
     : "must be a KMS key ID (a GUID or mrk-…) or a KMS key ARN";
 }
 
-/** An AWS Region code such as us-east-2 or us-gov-west-1. */
+/** An AWS Region code such as us-east-2 or us-gov-west-1, that the AWS provider knows. */
 export function checkAwsRegion(value: string): string | undefined {
-  return /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(value) ? undefined : "must be an AWS Region code such as us-east-2";
+  if (!/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/.test(value)) {
+    return "must be an AWS Region code such as us-east-2";
+  }
+  // Required here, not at the top: the Cerby provider's bundle imports this module and never needs it.
+  const { Region } = require("@pulumi/aws/types/enums") as typeof import("@pulumi/aws/types/enums");
+  return (Object.values(Region) as string[]).includes(value)
+    ? undefined
+    : "is not an AWS Region the AWS provider knows; check its spelling against the AWS Regions list (e.g. us-east-2, eu-west-1)";
 }
 
 /** The AWS partition a Region belongs to: a key and its replicas must share one. */
 export function awsPartition(region: string): string {
-  if (region.startsWith("cn-")) {
-    return "aws-cn";
-  }
-  return region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  const partitions: Array<[string, string]> = [
+    ["cn-", "aws-cn"],
+    ["us-gov-", "aws-us-gov"],
+    ["us-iso-", "aws-iso"],
+    ["us-isob-", "aws-iso-b"],
+    ["eu-isoe-", "aws-iso-e"],
+    ["us-isof-", "aws-iso-f"],
+    ["eusc-", "aws-eusc"],
+  ];
+  return partitions.find(([prefix]) => region.startsWith(prefix))?.[1] ?? "aws";
 }
 
 /**

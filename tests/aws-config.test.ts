@@ -45,11 +45,17 @@ describe("AWS config: good values", () => {
     expect(config.azure).toBeDefined();
   });
 
-  test("with awsEnabled false no AWS key is read or checked", () => {
+  test("with awsEnabled false the AWS keys set are checked, and their problems are warnings, not errors", () => {
+    const warnings: string[] = [];
     const config = parseConfig(
       source({ azureEnabled: true, clientSecretStartDate: "2026-11-28", awsEnabled: false, cerbyWorkspaceId: "acme", awsPrimaryRegion: "mars-1" }),
+      (message) => warnings.push(message),
     );
     expect(config.aws).toBeUndefined();
+    expect(warnings).toEqual([
+      expect.stringMatching(/^cerby-external-keys:cerbyWorkspaceId "acme" must be the Cerby workspace ID.*\(Unused while awsEnabled is false; fix it before you set awsEnabled to true\.\)$/),
+      expect.stringMatching(/^cerby-external-keys:awsPrimaryRegion "mars-1" must be an AWS Region code such as us-east-2\. \(Unused while awsEnabled is false/),
+    ]);
   });
 
   test("both integrations at once", () => {
@@ -130,7 +136,13 @@ const BAD_AWS_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["alias without the alias/ prefix", { kmsKeyAlias: "cerby" }, /^kmsKeyAlias "cerby" must be alias\/ followed by 1–250 letters/],
   ["alias in AWS's reserved space", { kmsKeyAlias: "alias/aws/cerby" }, /^kmsKeyAlias "alias\/aws\/cerby" is in alias\/aws\/, which AWS reserves/],
   ["role name too long", { awsRoleName: "r".repeat(65) }, /^awsRoleName "r+" must be 1–64 letters, digits or \+ = , \. @ _ - characters\.$/],
-  ["account ID of 11 digits", { awsAccountId: "12345678901" }, /^awsAccountId "12345678901" must be a 12-digit AWS account ID\.$/],
+  [
+    "account ID of 11 digits, as YAML leaves an unquoted 012345678901: says to quote it",
+    { awsAccountId: "12345678901" },
+    /^awsAccountId "12345678901" has 11 digits, but an AWS account ID has 12; if yours starts with 0, quote it in the stack file/,
+  ],
+  ["account ID with a letter", { awsAccountId: "12345678901a" }, /^awsAccountId "12345678901a" must be a 12-digit AWS account ID\.$/],
+  ["all-zero placeholder account ID", { awsAccountId: "000000000000" }, /^awsAccountId "000000000000" is all zeros, a placeholder; use your own ID\.$/],
   ["empty Cerby vault name", { cerbyAwsVaultName: " " }, /^cerbyAwsVaultName " " must be 1–100 characters, not only spaces\.$/],
   ["set-as-default not a boolean", { cerbyAwsVaultSetAsDefault: "no" }, /^cerbyAwsVaultSetAsDefault "no" is not a boolean/],
   ["tag name in AWS's reserved space", { tags: { "aws:team": "x" } }, /^tags name "aws:team" must be at most 128 .* and not start with aws: \(AWS's rule\)\.$/],
@@ -167,7 +179,7 @@ describe("AWS config: bad values are refused with a message naming the key, the 
 
   test("a malformed tags map is reported once although both integrations read it", () => {
     const problems = problemsOf({ azureEnabled: true, clientSecretStartDate: "2026-11-28", tags: ["a"] });
-    expect(problems).toEqual(["tags must be a map of strings, e.g. `pulumi config set --path 'tags.costCenter' 1234`."]);
+    expect(problems).toEqual(["tags must be a map of strings, e.g. `pulumi config set --path 'tags.name' VALUE`."]);
   });
 
   test("Azure and AWS problems come together in one ConfigError", () => {

@@ -84,9 +84,17 @@ describe("parseConfig accepts good config", () => {
     expect(cerbyApiBaseUrl(config.cerby)).toBe(normalized);
   });
 
-  test("azureEnabled false skips every Azure key", () => {
-    const config = parseConfig(source({ azureEnabled: "false", keyVaultName: "x", awsEnabled: "true", cerbyWorkspaceId: "0b5c2a1e-8d3f-4c6a-9e7b-2f1d4a5c6b7e" }));
+  test("azureEnabled false leaves out the Azure part, and a bad Azure key set is a warning that names it", () => {
+    const warnings: string[] = [];
+    const config = parseConfig(
+      source({ azureEnabled: "false", keyVaultName: "x", keySize: 2048, awsEnabled: "true", cerbyWorkspaceId: "0b5c2a1e-8d3f-4c6a-9e7b-2f1d4a5c6b7e" }),
+      (message) => warnings.push(message),
+    );
     expect(config.azure).toBeUndefined();
+    expect(warnings).toEqual([
+      expect.stringMatching(/^cerby-external-keys:keySize 2048 is not supported; Cerby accepts only 4096-bit RSA keys\..* \(Unused while azureEnabled is false/),
+      expect.stringMatching(/^cerby-external-keys:keyVaultName "x" is 1 characters; .* \(Unused while azureEnabled is false; fix it before you set azureEnabled to true\.\)$/),
+    ]);
   });
 });
 
@@ -126,7 +134,7 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["retention not a number", { softDeleteRetentionDays: "ninety" }, /^softDeleteRetentionDays "ninety" is not a whole number/],
   ["purgeProtection not a boolean", { purgeProtection: "on" }, /^purgeProtection "on" is not a boolean/],
   ["key name with a space", { keyName: "cerby key" }, /^keyName "cerby key" may contain only letters, digits and hyphens/],
-  ["key name too long", { keyName: "k".repeat(128) }, /^keyName "k+" is 128 characters; a key name must be 1–127 characters/],
+  ["key name too long", { keyName: "k".repeat(128) }, /^keyName "k{80}"… \(128 characters\) is 128 characters; a key name must be 1–127 characters/],
   ["EC key type", { keyType: "EC" }, /^keyType "EC" is not allowed; use one of: RSA, RSA-HSM/],
   ["RSA-HSM on a standard vault", { keyType: "RSA-HSM" }, /^keyType "RSA-HSM" needs keyVaultSku premium/],
   ["2048-bit key", { keySize: 2048 }, /^keySize 2048 is not supported; Cerby accepts only 4096-bit RSA keys/],
@@ -144,7 +152,7 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["allowed range with a bad prefix", { networkAllowedIpRanges: ["10.0.0.0/33"] }, /^networkAllowedIpRanges item "10\.0\.0\.0\/33" has a prefix length above 32/],
   ["allowed ranges not a list", { networkAllowedIpRanges: "10.0.0.0/8" }, /^networkAllowedIpRanges "10\.0\.0\.0\/8" is not a list of strings/],
   ["tags as a list", { tags: ["a", "b"] }, /^tags must be a map of strings/],
-  ["tag holding an object", { tags: { team: { name: "x" } } }, /^tags entry "team" must be a string, not object/],
+  ["tag holding an object", { tags: { team: { name: "x" } } }, /^tags entry "team" must be a string, not a map\./],
   ["tag name with a slash", { tags: { "a/b": "x" } }, /^tags name "a\/b" must be at most 512 characters and contain none of/],
   ["unknown deployer principal type", { deployerPrincipalType: "robot" }, /^deployerPrincipalType "robot" is not allowed; use one of: auto, User, ServicePrincipal, Group/],
   ["deployer object ID that is not a GUID", { deployerObjectId: "ci-pipeline" }, /^deployerObjectId "ci-pipeline" must be a GUID/],

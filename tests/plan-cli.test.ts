@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import type { Plan } from "../tools/plan";
+import { planChild as planCli, runInProject as run, type PlanRun as Run } from "./support/plan-run";
 
 /**
  * The plan's command line end to end, in child processes: the npm script, the require hook that
@@ -8,28 +7,7 @@ import type { Plan } from "../tools/plan";
  * what the plan says; these run concurrently to keep the suite fast.
  */
 
-const ROOT = path.resolve(__dirname, "..");
 const PLAINTEXT_SECRET = "plan-fixture-NOT-A-REAL-KEY-7d1e0c4b9a";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, INIT_CWD: ROOT } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const planCli = (...args: string[]) => run(process.execPath, ["-r", "./tools/plan-register.js", "scripts/plan.ts", ...args]);
 
 describe("npm run plan, in a child process", () => {
   let json: Run;

@@ -12,27 +12,15 @@ import {
   type Plan,
   type PlannedResource,
 } from "../tools/plan";
-import { runPlanCli } from "../tools/plan-cli";
+import { ROOT, planInProcess } from "./support/plan-run";
 import { AZURE_TYPES } from "./support/resource-types";
 
-const ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(__dirname, "fixtures");
 const PLAINTEXT_SECRET = "plan-fixture-NOT-A-REAL-KEY-7d1e0c4b9a";
 
 const T = AZURE_TYPES;
 
-/** Runs the plan's command line in this process and captures what it prints. */
-async function plan(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runPlanCli(argv, {
-    stdout: (text) => (stdout += `${text}\n`),
-    stderr: (text) => (stderr += `${text}\n`),
-    cwd: ROOT,
-    projectDir: ROOT,
-  });
-  return { code, stdout, stderr };
-}
+const plan = planInProcess;
 
 async function planJson<T = Plan>(...argv: string[]): Promise<T> {
   const result = await plan(...argv, "--format", "json");
@@ -130,8 +118,8 @@ describe("the plan of Pulumi.dev.yaml", () => {
     expect(invoke).toEqual({
       token: "azure-native:authorization:getClientConfig",
       result: {
-        tenantId: "00000000-0000-0000-0000-000000000000",
-        subscriptionId: "00000000-0000-0000-0000-000000000000",
+        tenantId: "11111111-1111-4111-8111-111111111111",
+        subscriptionId: "22222222-2222-4222-8222-222222222222",
         objectId: UNKNOWN_TEXT,
         clientId: UNKNOWN_TEXT,
       },
@@ -139,7 +127,7 @@ describe("the plan of Pulumi.dev.yaml", () => {
     });
     expect(one(dev.resources, T.roleAssignment, "-deployer").inputs.principalId).toBe(UNKNOWN_TEXT);
     // The deployer's custom role takes its GUID from the vault's ID, known only after deploy; Cerby's built-in role is known.
-    expect(one(dev.resources, T.roleAssignment, "-cerby").inputs.roleDefinitionId).toMatch(/^\/subscriptions\/00000000-0000-0000-0000-000000000000\/providers\//);
+    expect(one(dev.resources, T.roleAssignment, "-cerby").inputs.roleDefinitionId).toMatch(/^\/subscriptions\/22222222-2222-4222-8222-222222222222\/providers\//);
   });
 
   test("values computed by the deployment are unknown, including the vault URI inside the vault's properties", () => {

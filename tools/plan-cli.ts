@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { invalidConfigError, isConfigError } from "../components/config";
+import { describeProblem, invalidConfigError, isConfigError } from "../components/config";
 import {
   PlanFileError,
   displayPath,
@@ -133,18 +133,21 @@ export async function runPlanCli(argv: string[], io: PlanCliIo): Promise<number>
   let failed = false;
   let program: ReturnType<typeof loadProgram> | undefined;
   for (const target of planned) {
+    const where = displayPath(target.file);
     try {
       const project = loadProject(io.projectDir);
       const stack = loadStackConfig(project, target.file, target.stack);
-      const problems = validateStackConfig(project, stack);
+      const { problems, warnings } = validateStackConfig(project, stack);
       if (problems.length > 0) {
-        throw invalidConfigError(problems);
+        // A stack that runs carries its warnings in the plan; one that stops here shows them with its problems.
+        failed = true;
+        io.stderr(`${where}: ${invalidConfigError(problems).message}${warnings.map((warning) => `\n  warning: ${describeProblem(warning)}`).join("")}`);
+        continue;
       }
       program ??= loadProgram(io.projectDir);
       plans.push(await planStack(project, stack, program));
     } catch (error) {
       failed = true;
-      const where = displayPath(target.file);
       if (isConfigError(error)) {
         io.stderr(`${where}: ${error.message}`);
       } else if (error instanceof PlanFileError) {

@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LineCounter, isMap as isYamlMap, isScalar, parseDocument, visit } from "yaml";
-import { isConfigError, parseConfig, type ConfigProblem } from "../components/config";
+import * as pulumi from "@pulumi/pulumi";
+import { checkConfig, type ConfigProblem } from "../components/config";
+import { echoValue, isPulumiCiphertext, nearestName } from "../components/validation";
 import {
   UNKNOWN,
   isSecretValue,
@@ -66,10 +68,10 @@ export function displayPath(file: string): string {
   return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
 }
 
-/** A parsed YAML file, and the line of a top-level map's key (for messages). */
+/** A parsed YAML file, and the line of a key of a top-level map, or of the top level itself when `map` is null (for messages). */
 interface YamlFile {
   data: unknown;
-  lineOfKey(map: string, key: string): number | undefined;
+  lineOfKey(map: string | null, key: string): number | undefined;
 }
 
 function readYaml(file: string): YamlFile {
@@ -81,27 +83,43 @@ function readYaml(file: string): YamlFile {
   }
   const lineCounter = new LineCounter();
   // prettyErrors would quote the offending source line, which may hold a plaintext secret.
-  const document = parseDocument(text, { lineCounter, prettyErrors: false });
+  // intAsBigInt: a long integer keeps its digits (a Number would show 1e+23).
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, intAsBigInt: true });
   if (document.errors.length > 0) {
     const lines = document.errors.map((error) => {
       // An unterminated quote is reported where the file ends; the fix is where the value starts.
       let offset = error.pos[0];
+      let message = error.message;
       visit(document, {
         Scalar: (_, node) => {
           if (node.range && node.range[0] < offset && offset <= node.range[1]) {
             offset = node.range[0];
           }
         },
+        Pair: (_, pair) => {
+          if (error.code === "DUPLICATE_KEY" && isScalar(pair.key) && pair.key.range?.[0] === error.pos[0]) {
+            message = `the key ${echoValue(String(pair.key.value))} appears twice in one map; keep one of them`;
+          }
+        },
       });
       const { line, col } = lineCounter.linePos(offset);
-      return `${displayPath(file)}:${line}:${col}: ${error.message}`;
+      return `${displayPath(file)}:${line}:${col}: ${message}`;
     });
     throw new PlanFileError(`${lines.join("\n")}\n${displayPath(file)} is not valid YAML; fix it and run the plan again.`);
   }
+  let data: unknown;
+  try {
+    data = document.toJS();
+  } catch (error) {
+    // The yaml package refuses to expand aliases (*name) without bound, and an alias without its anchor.
+    throw new PlanFileError(
+      `${displayPath(file)}: a YAML alias (*name) cannot be expanded: ${(error as Error).message}. A stack file needs no aliases; write the values out.`,
+    );
+  }
   return {
-    data: document.toJS(),
+    data,
     lineOfKey: (map, key) => {
-      const node = document.get(map, true);
+      const node = map === null ? document.contents : document.get(map, true);
       const pair = isYamlMap(node) ? node.items.find((item) => isScalar(item.key) && item.key.value === key) : undefined;
       const start = isScalar(pair?.key) ? pair.key.range?.[0] : undefined;
       return start === undefined ? undefined : lineCounter.linePos(start).line;
@@ -113,34 +131,47 @@ function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** A YAML integer inside a list or map, as JSON: a number, or its digits when a number would round it. */
+function jsonInteger(value: bigint): number | string {
+  return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+}
+
 /** A config value as Pulumi hands it to the program: scalars as text, lists and maps as JSON. */
 function configText(value: unknown): string {
   if (value === null || value === undefined) {
     return "";
   }
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
+  return typeof value === "object" ? JSON.stringify(value, (_, item: unknown) => (typeof item === "bigint" ? jsonInteger(item) : item)) : String(value);
 }
 
-function isSecure(value: unknown): boolean {
-  return isMap(value) && Object.keys(value).length === 1 && typeof value.secure === "string";
+function isSecure(value: unknown): value is { secure: unknown } {
+  return isMap(value) && Object.keys(value).length === 1 && "secure" in value;
 }
 
-/** Replaces every `secure:` leaf with the placeholder; says whether there was one. */
-function withoutCiphertext(value: unknown): { value: unknown; secret: boolean } {
+/**
+ * Replaces every `secure:` leaf with the placeholder; says whether there was one, and whether one
+ * holds something other than ciphertext (which Pulumi cannot decrypt).
+ */
+function withoutCiphertext(value: unknown): { value: unknown; secret: boolean; notCiphertext: boolean } {
   if (isSecure(value)) {
-    return { value: SECRET_TEXT, secret: true };
+    return { value: SECRET_TEXT, secret: true, notCiphertext: !isPulumiCiphertext(value.secure) };
   }
   if (Array.isArray(value) || isMap(value)) {
     let secret = false;
+    let notCiphertext = false;
     const entries = Object.entries(value).map(([key, item]) => {
       const inner = withoutCiphertext(item);
       secret ||= inner.secret;
+      notCiphertext ||= inner.notCiphertext;
       return [key, inner.value] as const;
     });
-    return { value: Array.isArray(value) ? entries.map(([, item]) => item) : Object.fromEntries(entries), secret };
+    return { value: Array.isArray(value) ? entries.map(([, item]) => item) : Object.fromEntries(entries), secret, notCiphertext };
   }
-  return { value, secret: false };
+  return { value, secret: false, notCiphertext: false };
 }
+
+/** The top-level sections of a stack file the Pulumi CLI reads. */
+const STACK_FILE_SECTIONS = ["config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"];
 
 /** Reads Pulumi.yaml: the project name and its typed config block (defaults, secret keys). */
 export function loadProject(dir: string): Project {
@@ -200,6 +231,20 @@ export function loadStackConfig(project: Project, file: string, stack = stackNam
   if (!isMap(document) || !isMap(document.config ?? {})) {
     throw new PlanFileError(`${displayPath(file)}: expected a map with a config: map of keys.`);
   }
+  const unknownSections = Object.keys(document).filter((section) => !STACK_FILE_SECTIONS.includes(section));
+  if (unknownSections.length > 0) {
+    throw new PlanFileError(
+      unknownSections
+        .map((section) => {
+          const near = nearestName(section, STACK_FILE_SECTIONS);
+          return (
+            `${displayPath(file)}:${yaml.lineOfKey(null, section) ?? "?"}: ${echoValue(section)} is not a section of a stack file` +
+            `${near ? `; did you mean ${near}:?` : `; a stack file has ${STACK_FILE_SECTIONS.join(", ")}.`}`
+          );
+        })
+        .join("\n"),
+    );
+  }
   const prefix = `${project.name}:`;
   const entries = Object.entries((document.config ?? {}) as Record<string, unknown>);
   const bare = entries.filter(([key]) => !key.includes(":")).map(([key]) => key);
@@ -217,8 +262,18 @@ export function loadStackConfig(project: Project, file: string, stack = stackNam
   const secretKeys: string[] = [];
 
   for (const [key, raw] of entries) {
-    const { value, secret } = withoutCiphertext(raw);
+    const { value, secret, notCiphertext } = withoutCiphertext(raw);
     const short = key.startsWith(prefix) ? key.slice(prefix.length) : key;
+    if (notCiphertext) {
+      // Never quote the value: it may be a secret pasted in place of its ciphertext.
+      problems.push({
+        key: short,
+        message:
+          "has a secure: value that is not Pulumi ciphertext, so pulumi up cannot decrypt it. Set the value with " +
+          `\`pulumi config set --secret ${short}\`, which encrypts it; if a secret was pasted in the file, rotate it: it has been exposed.`,
+      });
+      continue;
+    }
     if (!secret && project.declared.get(key)?.secret) {
       // Never quote the value: it is a secret in plain text.
       problems.push({
@@ -261,36 +316,35 @@ export function loadStackConfig(project: Project, file: string, stack = stackNam
  * `secure:` value cannot be checked offline; a problem the placeholder causes says so instead of
  * blaming the (unseen) value.
  */
-export function validateStackConfig(project: Project, stack: LoadedStack): ConfigProblem[] {
+export function validateStackConfig(project: Project, stack: LoadedStack): { problems: ConfigProblem[]; warnings: ConfigProblem[] } {
   const prefix = `${project.name}:`;
   const problems = [...stack.problems];
-  try {
-    parseConfig({
-      get: (key) => stack.config[`${prefix}${key}`],
-      keys: () => Object.keys(stack.config).filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length)),
-    });
-  } catch (error) {
-    if (!isConfigError(error)) {
-      throw error;
-    }
-    for (const problem of error.problems) {
-      problems.push(
-        stack.secretKeys.includes(`${prefix}${problem.key}`)
-          ? {
-              key: problem.key,
-              message:
-                "is encrypted (secure:), so the offline plan cannot read or check it, and the program cannot work with the placeholder. " +
-                "It is not a secret setting: store it in plain text, or check the stack with pulumi preview.",
-            }
-          : problem,
-      );
-    }
+  const checked = checkConfig({
+    get: (key) => stack.config[`${prefix}${key}`],
+    keys: () => Object.keys(stack.config).filter((key) => key.startsWith(prefix)).map((key) => key.slice(prefix.length)),
+    otherKeys: () => Object.keys(stack.config).filter((key) => !key.startsWith(prefix)),
+    today: () => new Date().toISOString().slice(0, 10),
+  });
+  for (const problem of checked.problems) {
+    problems.push(
+      stack.secretKeys.includes(`${prefix}${problem.key}`)
+        ? {
+            key: problem.key,
+            message:
+              "is encrypted (secure:), so the offline plan cannot read or check it, and the program cannot work with the placeholder. " +
+              "It is not a secret setting: store it in plain text, or check the stack with pulumi preview.",
+          }
+        : problem,
+    );
   }
   const seen = new Set<string>();
-  return problems.filter((problem) => {
-    const id = `${problem.key}\0${problem.message}`;
-    return seen.has(id) ? false : (seen.add(id), true);
-  });
+  return {
+    problems: problems.filter((problem) => {
+      const id = `${problem.key}\0${problem.message}`;
+      return seen.has(id) ? false : (seen.add(id), true);
+    }),
+    warnings: checked.warnings,
+  };
 }
 
 /** One provider function call the program made, and how the plan answered it. */
@@ -469,20 +523,31 @@ export async function planStack(project: Project, stack: LoadedStack, program: P
     },
     preview: ({ type, inputs }) => COMPUTED_NESTED[type]?.(inputs),
   };
-  const run = await runUnderMocks(program, {
-    project: project.name,
-    stack: stack.stack,
-    config: stack.config,
-    secretKeys: stack.secretKeys,
-    preview: true,
-    cloud,
-  });
+  // What the program warns of (pulumi.log.warn, as the config module does) becomes part of the plan,
+  // as pulumi preview shows it, instead of a line the SDK writes to stderr without an engine.
+  const warnings: string[] = [];
+  const log = pulumi.log as { warn: typeof pulumi.log.warn };
+  const engineWarn = log.warn;
+  log.warn = async (message) => void warnings.push(`Warning: ${message}`);
+  let run: Awaited<ReturnType<typeof runUnderMocks>>;
+  try {
+    run = await runUnderMocks(program, {
+      project: project.name,
+      stack: stack.stack,
+      config: stack.config,
+      secretKeys: stack.secretKeys,
+      preview: true,
+      cloud,
+    });
+  } finally {
+    log.warn = engineWarn;
+  }
   return {
     stack: stack.stack,
     file: displayPath(stack.file),
     resources: describeResources(run.resources),
     outputs: Object.fromEntries(Object.entries(run.outputs).map(([name, value]) => [name, displayOutput(value)])),
     invokes,
-    notes: stack.notes,
+    notes: [...warnings, ...stack.notes],
   };
 }

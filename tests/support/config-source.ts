@@ -1,4 +1,4 @@
-import { isConfigError, parseConfig, type ConfigSource } from "../../components/config";
+import { checkConfig, type ConfigSource } from "../../components/config";
 
 /** A config value as Pulumi stores it: strings as they are, lists and maps as JSON text. */
 export function configText(value: unknown): string {
@@ -7,24 +7,22 @@ export function configText(value: unknown): string {
 
 /** A config source holding `values` (undefined ones left unset), listing exactly the keys it holds. */
 export function configSource(values: Record<string, unknown>): ConfigSource {
-  const raw: Record<string, string> = {};
+  // A Map, so that keys such as __proto__ or constructor are data, not the object's own machinery.
+  const raw = new Map<string, string>();
   for (const [key, value] of Object.entries(values)) {
     if (value !== undefined) {
-      raw[key] = configText(value);
+      raw.set(key, configText(value));
     }
   }
-  return { get: (key) => raw[key], keys: () => Object.keys(raw) };
+  return { get: (key) => raw.get(key), keys: () => [...raw.keys()] };
 }
 
-/** Every problem parseConfig reports for `values`, as "key message" lines; none when it is valid. */
+/** Every problem the config module reports for `values`, as "key message" lines; none when it is valid. */
 export function configProblems(values: Record<string, unknown>): string[] {
-  try {
-    parseConfig(configSource(values));
-  } catch (error) {
-    if (isConfigError(error)) {
-      return error.problems.map((problem) => `${problem.key} ${problem.message}`);
-    }
-    throw error;
-  }
-  return [];
+  return checkConfig(configSource(values)).problems.map((problem) => `${problem.key} ${problem.message}`);
+}
+
+/** Every warning the config module gives for `values`, as "key message" lines. */
+export function configWarnings(values: Record<string, unknown>): string[] {
+  return checkConfig(configSource(values)).warnings.map((warning) => `${warning.key} ${warning.message}`);
 }
