@@ -111,8 +111,10 @@ export interface AzureConfig {
   roleScope: RoleScope;
   clientSecretStartDate: string;
   clientSecretLifetimeDays: number;
-  /** Whether the stack exports the client secret (see exportsClientSecret in stack.ts). */
+  /** Whether the stack exports the client secret (see exportsClientSecret in cerby/rotation.ts). */
   exportClientSecret: boolean;
+  /** The start date of the secret a person confirms Cerby holds, after a guided rotation (cerby/rotation.ts). */
+  cerbyClientSecretConfirmedStartDate?: string;
   grantDeployerAccess: boolean;
   deployerRole: DeployerRole;
   /** Who holds the deployer grant; undefined means whoever runs `pulumi up`. */
@@ -322,6 +324,12 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
     type: "integer",
     default: 180,
     description: "Days the client secret is valid from its start date (1–730).",
+  },
+  cerbyClientSecretConfirmedStartDate: {
+    type: "string",
+    default: "",
+    description:
+      "Guided rotation (cerbyRegistration guided, or auto where Cerby has no PATCH endpoint): after pasting the new client secret into Cerby, set this to the current clientSecretStartDate (YYYY-MM-DD) and run pulumi up. Until then the stack keeps recording the previous secret as Cerby's, every run repeats the instruction and npm run verify fails. It counts only for a secret whose instruction a completed run has printed; a date after clientSecretStartDate is refused.",
   },
   exportClientSecret: {
     type: "boolean",
@@ -798,6 +806,22 @@ function checkTags(reader: Reader, tags: Record<string, string>): void {
   }
 }
 
+/**
+ * An earlier date than clientSecretStartDate is the normal state of a rotation not yet confirmed
+ * (the provider repeats the instruction); a later one can name no secret of this stack: a typo,
+ * refused before it could confirm the wrong rotation.
+ */
+function readConfirmedStartDate(reader: Reader, startDate: string): string | undefined {
+  const confirmed = reader.optionalString("cerbyClientSecretConfirmedStartDate", checkIsoDate);
+  if (confirmed !== undefined && checkIsoDate(startDate) === undefined && confirmed > startDate) {
+    reader.fail(
+      "cerbyClientSecretConfirmedStartDate",
+      `${quote(confirmed)} is after clientSecretStartDate ${quote(startDate)}, so it names no secret of this stack; set it to ${quote(startDate)} once Cerby holds that secret.`,
+    );
+  }
+  return confirmed;
+}
+
 function readAzure(reader: Reader): AzureConfig {
   const deployerObjectId = reader.optionalString("deployerObjectId", checkAzureId);
   const deployerPrincipalType = reader.oneOf("deployerPrincipalType", ["auto", "User", "ServicePrincipal", "Group"] as const);
@@ -1060,7 +1084,10 @@ function addDays(date: string, days: number): string {
   return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
 
-function readClientSecretDates(reader: Reader, adopting: boolean): { clientSecretStartDate: string; clientSecretLifetimeDays: number } {
+function readClientSecretDates(
+  reader: Reader,
+  adopting: boolean,
+): Pick<AzureConfig, "clientSecretStartDate" | "clientSecretLifetimeDays" | "cerbyClientSecretConfirmedStartDate"> {
   // Adoption keeps the secret Cerby holds: a start date then asks for a new one (a rotation).
   const clientSecretStartDate = adopting
     ? (reader.optionalString("clientSecretStartDate", checkIsoDate) ?? "")
@@ -1078,7 +1105,11 @@ function readClientSecretDates(reader: Reader, adopting: boolean): { clientSecre
       );
     }
   }
-  return { clientSecretStartDate, clientSecretLifetimeDays };
+  return {
+    clientSecretStartDate,
+    clientSecretLifetimeDays,
+    cerbyClientSecretConfirmedStartDate: readConfirmedStartDate(reader, clientSecretStartDate),
+  };
 }
 
 /**

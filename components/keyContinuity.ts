@@ -62,14 +62,49 @@ export function recoveryCommands(cloud: "aws" | "azure", identity: Record<string
   );
 }
 
+/** Azure resource IDs, which ARM compares without regard to case; AWS ARNs and key IDs are exact. */
+const CASE_INSENSITIVE: Record<KeyContinuityInputs["cloud"], readonly string[]> = { aws: [], azure: ["vaultId", "keyResourceId"] };
+
+/** Whether a value is the pinned one: Azure may return an ARM ID with its segments cased differently. */
+function samePinned(cloud: KeyContinuityInputs["cloud"], name: string, pinned: string, value: unknown): boolean {
+  if (typeof value === "string" && CASE_INSENSITIVE[cloud].includes(name)) {
+    return value.toLowerCase() === pinned.toLowerCase();
+  }
+  return value === pinned;
+}
+
+/**
+ * What to clean up when the run went on without a preview (`pulumi up --skip-preview`): the
+ * provider has then created a new key and replica, which the state holds under the protected names,
+ * before the guard could refuse. Empty when the new values are unknown (a preview stopped in time).
+ */
+function unusedNewKeyCleanup(cloud: "aws" | "azure", after: Record<string, unknown>, before: Record<string, string>): string {
+  const created = typeof after.keyId === "string" && after.keyId !== UNKNOWN && after.keyId !== before.keyId;
+  if (cloud !== "aws" || !created) {
+    return "";
+  }
+  const arn = (name: string) => (typeof after[name] === "string" && after[name] !== UNKNOWN ? (after[name] as string) : before[name]);
+  const [primary, replica] = [kmsRegion(arn("keyArn")), kmsRegion(arn("replicaKeyArn"))];
+  return (
+    `This run went on without a preview (\`pulumi up --skip-preview\`), so AWS already created an unused new key ${after.keyId} ` +
+    "and its replica, and the state holds them under the protected key and replica names. Clean up first: " +
+    "`pulumi state unprotect <URN>` and `pulumi state delete <URN>` for the new key and the new replica (their URNs from " +
+    "`pulumi stack --show-urns`, types aws:kms/key:Key and aws:kms/replicaKey:ReplicaKey), then schedule the deletion of the " +
+    `unused key, replica first: \`aws kms schedule-key-deletion --key-id ${after.keyId} --region ${replica} --pending-window-in-days 7\`, ` +
+    `then \`aws kms schedule-key-deletion --key-id ${after.keyId} --region ${primary} --pending-window-in-days 7\`. ` +
+    "Then bring back the old key as follows, and never run this stack with `--skip-preview`. "
+  );
+}
+
 /**
  * Refuses any change to a pinned value that the state holds: a different value, or one that is
  * unknown (the key or vault would be created). Either means the state no longer has Cerby's key.
  */
 export function continuityDiff(olds: Partial<KeyContinuityInputs>, news: KeyContinuityInputs): pulumi.dynamic.DiffResult {
+  const cloud = olds.cloud ?? news.cloud;
   const before = olds.identity ?? {};
   const after: Record<string, unknown> = (news.identity as unknown) === UNKNOWN ? {} : news.identity;
-  const lost = Object.keys(before).filter((name) => before[name] !== undefined && (after[name] ?? UNKNOWN) !== before[name]);
+  const lost = Object.keys(before).filter((name) => before[name] !== undefined && !samePinned(cloud, name, before[name], after[name] ?? UNKNOWN));
   if (lost.length > 0) {
     const described = lost
       .map((name) => `${name} ${before[name]} → ${after[name] === UNKNOWN || after[name] === undefined ? "a new one" : after[name]}`)
@@ -77,8 +112,8 @@ export function continuityDiff(olds: Partial<KeyContinuityInputs>, news: KeyCont
     throw new Error(
       `Key continuity: this run would point Cerby's dependencies at another key (${described}). The state lost Cerby's key ` +
         "(scheduled for deletion, or soft-deleted, and dropped by a refresh), and a new key cannot decrypt anything Cerby " +
-        `encrypted. Nothing Cerby depends on was changed. ${recoveryCommands(olds.cloud ?? news.cloud, before)} To move to a new key on ` +
-        "purpose, migrate Cerby first (README, \"Changes\" under \"Registering the vault in Cerby\"), then " +
+        `encrypted. Nothing Cerby depends on was changed. ${unusedNewKeyCleanup(cloud, after, before)}${recoveryCommands(cloud, before)} ` +
+        "To move to a new key on purpose, migrate Cerby first (README, \"Changes\" under \"Registering the vault in Cerby\"), then " +
         "`pulumi state unprotect` and `pulumi state delete` this guard's URN.",
     );
   }

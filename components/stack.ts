@@ -1,19 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { cerbyApiBaseUrl, existingClientSecret, type CerbyConfig, type StackConfig } from "./config";
+import { cerbyApiBaseUrl, existingClientSecret, type StackConfig } from "./config";
 import { adoptAws } from "./aws/adoption";
 import { adoptAzure } from "./azure/adoption";
+import { exportsClientSecret } from "./cerby/rotation";
 import { AwsKmsIntegration } from "./aws/integration";
 import { AzureKeyVaultIntegration } from "./azure/integration";
 import { resolveSignedInIdentity } from "./azure/signedInIdentity";
 import { addAwsTamperAlerts, addAzureMonitoring } from "./alerts";
-
-/**
- * Whether the stack exports the client secret (always as a secret). Guided registration always
- * does, whatever the stack asks, since a person pastes it into Cerby; otherwise `requested` decides.
- */
-export function exportsClientSecret(cerby: Pick<CerbyConfig, "registration">, requested: boolean): boolean {
-  return cerby.registration === "guided" || requested;
-}
 
 /**
  * Builds every enabled integration from validated config and returns the stack outputs. Output
@@ -44,6 +37,8 @@ export async function buildStack(config: StackConfig): Promise<Record<string, pu
       clientSecretExpiresAt: azure.clientSecretExpiresAt,
       clientSecretKeyId: azure.clientSecretKeyId,
       cerbyVaultId: azure.cerbyVaultId,
+      // npm run verify fails while this is false.
+      cerbyClientSecretConfirmed: azure.cerbyClientSecretConfirmed,
       cerbyVaultSetAsDefault: config.azure.cerbyVaultSetAsDefault,
       ...(config.azure.adopt ? { adoptedExisting: true } : {}),
     });

@@ -57,6 +57,11 @@ export function nearestName(name: string, candidates: readonly string[]): string
   const lower = name.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const candidate of candidates) {
+    // Names whose lengths differ by more than 2 cannot be within 2 edits; skipping them keeps a
+    // huge key from costing length × candidates work.
+    if (Math.abs(lower.length - candidate.length) > 2) {
+      continue;
+    }
     const distance = editDistance(lower, candidate.toLowerCase());
     if (distance <= 2 && (best === undefined || distance < best.distance)) {
       best = { name: candidate, distance };
@@ -134,8 +139,25 @@ const API_URL_FORMS =
 
 /** The same text with the user info of every URL in it (`https://user:pass@…`) shown as `***`. */
 export function maskUrlCredentials(text: string): string {
-  // Greedy up to the authority's last "@", as URL parsers read it: a password may hold an "@".
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"]*@/gi, "$1***@");
+  // A scan from each "://" rather than a regular expression: a pattern for the scheme backtracks
+  // quadratically over a long value (a 1 MiB config value took minutes). The user info runs up to
+  // the authority's last "@", as URL parsers read it: a password may hold an "@".
+  let masked = "";
+  let copied = 0;
+  for (let marker = text.indexOf("://"); marker !== -1; marker = text.indexOf("://", marker)) {
+    const authority = marker + 3;
+    let end = authority;
+    while (end < text.length && !/[\s/?#"]/.test(text[end])) {
+      end++;
+    }
+    const at = text.lastIndexOf("@", end - 1);
+    if (at >= authority) {
+      masked += `${text.slice(copied, authority)}***`;
+      copied = at;
+    }
+    marker = Math.max(end, authority);
+  }
+  return masked + text.slice(copied);
 }
 
 /**

@@ -181,7 +181,9 @@ async function guidedInstructions(): Promise<void> {
     const provider = await configured();
     const akv = { tenantId: "<tenant ID>", clientId: "<client ID>", clientSecret: "figures-client-secret-value", vaultUrl: "<vault URL>", keyName: "<key name>" };
     const kmsByo = { awsAccountId: "<AWS account ID>", kmsKeyId: "<KMS key ID>", roleArn: "<role ARN>" };
-    const azure = await failureOf(() => provider.create(inputs(emulator.url, { registration: "guided", name: "<vault name>", akv })));
+    // As the program passes it in guided mode, which always exports the secret.
+    const clientSecretRotation = { startDate: "<clientSecretStartDate>", keyId: "<key ID>", exported: true };
+    const azure = await failureOf(() => provider.create(inputs(emulator.url, { registration: "guided", name: "<vault name>", akv, clientSecretRotation })));
     const aws = await failureOf(() =>
       provider.create(inputs(emulator.url, { registration: "guided", name: "<vault name>", scheme: "kms_byo", akv: undefined, kmsByo })),
     );

@@ -136,6 +136,19 @@ async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<Ch
       ),
     );
   }
+  // A stack from before the output existed cannot tell: no line then.
+  if (outputs.cerbyClientSecretConfirmed === false) {
+    lines.push(
+      fail(
+        "azure.clientSecretConfirmed",
+        "a rotated client secret is not confirmed to be in Cerby, which still uses the previous one: paste the new secret into Cerby " +
+          "as the last pulumi up printed, set cerbyClientSecretConfirmedStartDate to clientSecretStartDate and run pulumi up; " +
+          "do not revoke the previous secret before this check passes",
+      ),
+    );
+  } else if (outputs.cerbyClientSecretConfirmed === true) {
+    lines.push(pass("azure.clientSecretConfirmed", "Cerby holds the stack's current client secret (by API, or confirmed after a guided rotation)"));
+  }
   const tenantId = text(outputs, "tenantId");
   const clientId = text(outputs, "clientId");
   const clientSecret = text(outputs, "clientSecret");

@@ -15,6 +15,7 @@ interface Statement {
 const ROOT = join(__dirname, "..");
 const FILES = ["docs/aws-deployer-policy.json", "docs/aws-deployer-bootstrap-policy.json", "docs/aws-verify-policy.json"];
 const ROLE_ARN = "arn:aws:iam::ACCOUNT:role/cerby-kms-byo-key-access";
+const BOUNDARY_ARN = "arn:aws:iam::ACCOUNT:policy/cerby-kms-byo-key-access-boundary";
 const MARKER = { key: "cerby-external-keys", value: "cerby-key" };
 
 function statements(file: string): Statement[] {
@@ -24,14 +25,17 @@ function statements(file: string): Statement[] {
 }
 
 const list = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
-const all = FILES.flatMap((file) => statements(file).map((statement) => ({ file, ...statement })));
+const everything = FILES.flatMap((file) => statements(file).map((statement) => ({ file, ...statement })));
+/** What the policies allow; their Deny statements are checked on their own. */
+const all = everything.filter((statement) => statement.Effect === "Allow");
+const denies = (file: string) => statements(file).filter((statement) => statement.Effect === "Deny");
 const actionsOf = (statement: Statement) => list(statement.Action);
 const resourcesOf = (statement: Statement) => list(statement.Resource);
 
 describe("the AWS policies the README gives the deployer and the verifier", () => {
-  test("every statement allows, and names what it is for", () => {
-    for (const statement of all) {
-      expect({ sid: statement.Sid, effect: statement.Effect }).toEqual({ sid: expect.stringMatching(/^[A-Za-z0-9]+$/), effect: "Allow" });
+  test("every statement allows or denies, and names what it is for", () => {
+    for (const statement of everything) {
+      expect({ sid: statement.Sid, effect: statement.Effect }).toEqual({ sid: expect.stringMatching(/^[A-Za-z0-9]+$/), effect: expect.stringMatching(/^(Allow|Deny)$/) });
     }
   });
 
@@ -44,16 +48,19 @@ describe("the AWS policies the README gives the deployer and the verifier", () =
     expect(wide.map((statement) => statement.Sid)).toEqual([]);
   });
 
-  test("IAM actions reach exactly the Cerby role's ARN, and iam:PassRole is never granted", () => {
+  test("IAM actions reach exactly the Cerby role's ARN or its boundary policy's ARN, and iam:PassRole is never granted", () => {
     for (const statement of all.filter((candidate) => actionsOf(candidate).some((action) => action.startsWith("iam:")))) {
-      expect({ sid: statement.Sid, resources: resourcesOf(statement) }).toEqual({ sid: statement.Sid, resources: [ROLE_ARN] });
+      expect({ sid: statement.Sid, resources: resourcesOf(statement) }).toEqual({ sid: statement.Sid, resources: [expect.stringMatching(/^arn:aws:iam::ACCOUNT:(role\/cerby-kms-byo-key-access|policy\/cerby-kms-byo-key-access-boundary)$/)] });
       expect(actionsOf(statement).filter((action) => action.startsWith("iam:")).length).toBe(actionsOf(statement).length);
     }
     expect(all.flatMap(actionsOf).filter((action) => /^iam:(PassRole|\*)|^\*$/.test(action))).toEqual([]);
   });
 
   test("the deployer never deletes keys, changes their policy or uses them", () => {
-    const forbidden = ["kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey", "kms:Decrypt", "kms:Encrypt", "kms:CreateGrant", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary"];
+    const forbidden = [
+      "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey", "kms:Decrypt", "kms:Encrypt", "kms:CreateGrant", "iam:DeleteRole",
+      "iam:DeleteRolePermissionsBoundary", "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:AttachRolePolicy",
+    ];
     expect(all.flatMap(actionsOf).filter((action) => forbidden.includes(action) || action.endsWith("*"))).toEqual([]);
   });
 
@@ -87,9 +94,47 @@ describe("the AWS policies the README gives the deployer and the verifier", () =
     }
   });
 
+  test("the role can be created, given an inline policy or a boundary only with iam:PermissionsBoundary equal to the boundary policy's ARN", () => {
+    const bounded = ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"];
+    const granting = all.filter((statement) => actionsOf(statement).some((action) => bounded.includes(action)));
+    expect(granting.flatMap(actionsOf).sort()).toEqual([...bounded].sort());
+    for (const statement of granting) {
+      expect({ sid: statement.Sid, condition: statement.Condition }).toEqual({
+        sid: statement.Sid,
+        condition: { StringEquals: { "iam:PermissionsBoundary": BOUNDARY_ARN } },
+      });
+    }
+  });
+
+  test("both deployer policies deny removing the role's boundary, setting another one, and changing or deleting the boundary policy", () => {
+    for (const file of ["docs/aws-deployer-policy.json", "docs/aws-deployer-bootstrap-policy.json"]) {
+      const denied = denies(file);
+      const unconditional = (action: string, resource: string) =>
+        denied.some((statement) => !statement.Condition && actionsOf(statement).includes(action) && resourcesOf(statement).includes(resource));
+      expect({ file, removeBoundary: unconditional("iam:DeleteRolePermissionsBoundary", ROLE_ARN) }).toEqual({ file, removeBoundary: true });
+      for (const action of ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion", "iam:DeletePolicy"]) {
+        expect({ file, action, denied: unconditional(action, BOUNDARY_ARN) }).toEqual({ file, action, denied: true });
+      }
+      const otherBoundary = denied.filter((statement) => statement.Condition?.StringNotEquals?.["iam:PermissionsBoundary"] === BOUNDARY_ARN);
+      expect({ file, actions: otherBoundary.flatMap(actionsOf).sort() }).toEqual({
+        file,
+        actions: ["iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"],
+      });
+    }
+  });
+
+  test("kms:TagResource is never allowed without a condition on the marker tag in the request", () => {
+    const tagging = all.filter((statement) => actionsOf(statement).includes("kms:TagResource"));
+    expect(tagging.length).toBeGreaterThan(0);
+    for (const statement of tagging) {
+      const requested = statement.Condition?.StringEquals?.[`aws:RequestTag/${MARKER.key}`] ?? statement.Condition?.StringEqualsIfExists?.[`aws:RequestTag/${MARKER.key}`];
+      expect({ sid: statement.Sid, requested }).toEqual({ sid: statement.Sid, requested: MARKER.value });
+    }
+  });
+
   test("the role's inline policy and trust can be written only with the bootstrap policy, which a routine run does not need", () => {
-    const routine = statements("docs/aws-deployer-policy.json").flatMap(actionsOf);
-    for (const action of ["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:CreateRole", "kms:CreateKey"]) {
+    const routine = statements("docs/aws-deployer-policy.json").filter((statement) => statement.Effect === "Allow").flatMap(actionsOf);
+    for (const action of ["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:CreateRole", "kms:CreateKey", "iam:PutRolePermissionsBoundary", "iam:CreatePolicy"]) {
       expect({ action, routine: routine.includes(action) }).toEqual({ action, routine: false });
     }
     const bootstrap = statements("docs/aws-deployer-bootstrap-policy.json").flatMap(actionsOf);
@@ -103,6 +148,7 @@ describe("the AWS policies the README gives the deployer and the verifier", () =
       "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:UpdateKeyDescription", "kms:CreateAlias", "kms:UpdateAlias",
       "kms:DeleteAlias", "kms:ListAliases", "iam:CreateRole", "iam:GetRole", "iam:TagRole", "iam:PutRolePolicy",
       "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:UpdateAssumeRolePolicy",
+      "iam:CreatePolicy", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:PutRolePermissionsBoundary",
     ];
     expect(calls.filter((action) => !granted.has(action))).toEqual([]);
     expect(statements("docs/aws-verify-policy.json").flatMap(actionsOf).sort()).toEqual([

@@ -10,6 +10,7 @@ const T = {
   alias: "aws:kms/alias:Alias",
   role: "aws:iam/role:Role",
   rolePolicy: "aws:iam/rolePolicy:RolePolicy",
+  policy: "aws:iam/policy:Policy",
   vault: "pulumi-nodejs:dynamic/cerby:Vault",
   keyContinuity: "pulumi-nodejs:dynamic/cerby:KeyContinuity",
   integration: "cerby:aws:KmsIntegration",
@@ -60,7 +61,7 @@ describe("the AWS program with default config", () => {
 
   test("declares exactly the expected cloud resources and no Azure ones", () => {
     const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
-    expect(custom).toEqual([T.alias, T.alias, T.role, T.rolePolicy, T.key, T.replica, T.vault, T.provider, T.provider, T.keyContinuity].sort());
+    expect(custom).toEqual([T.alias, T.alias, T.role, T.rolePolicy, T.policy, T.key, T.replica, T.vault, T.provider, T.provider, T.keyContinuity].sort());
     const components = resources.filter((resource) => !resource.custom).map((resource) => resource.type).sort();
     expect(components).toEqual(["cerby:aws:AccessRole", "cerby:aws:KmsIntegration", "cerby:aws:KmsKey", "cerby:aws:KmsReplicaKey"]);
   });
@@ -114,6 +115,7 @@ describe("the AWS program with default config", () => {
         [T.alias, false, false],
         [T.role, true, false],
         [T.rolePolicy, false, false],
+        [T.policy, true, false],
         [T.key, true, true],
         [T.replica, true, true],
       ].sort(),
@@ -148,6 +150,25 @@ describe("the AWS program with default config", () => {
     expect(statement.Effect).toBe("Allow");
     expect([...statement.Action].sort()).toEqual(["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GetPublicKey"]);
     expect([...statement.Resource].sort()).toEqual([PRIMARY_ARN, REPLICA_ARN]);
+  });
+
+  test("the role carries a permissions boundary that allows only Cerby's four KMS actions on keys tagged cerby-external-keys=cerby-key", () => {
+    const boundary = single(resources, T.policy);
+    expect(inputs(boundary).name).toBe("cerby-kms-byo-key-access-boundary");
+    expect(inputs(single(resources, T.role)).permissionsBoundary).toBe(`arn:aws:iam::${AWS_ACCOUNT_ID}:policy/cerby-kms-byo-key-access-boundary`);
+    expect(single(resources, T.role).dependsOn).toContain(boundary.urn);
+    expect(JSON.parse(inputs(boundary).policy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "CerbyKeysOnly",
+          Effect: "Allow",
+          Action: ["kms:Encrypt", "kms:Decrypt", "kms:GetPublicKey", "kms:DescribeKey"],
+          Resource: ["arn:aws:kms:*:*:key/*"],
+          Condition: { StringEquals: { "aws:ResourceTag/cerby-external-keys": "cerby-key" } },
+        },
+      ],
+    });
   });
 
   test("the role is a plain role: no managed policies, no other inline policy", () => {
@@ -303,7 +324,7 @@ describe("stacks with one or both integrations", () => {
 
     const types = (run: MockRunResult) => run.resources.map((resource) => resource.type).sort();
     expect(types(both)).toEqual([...types(azureOnly), ...types(awsOnly)].filter((type) => type !== "pulumi:pulumi:Stack").sort());
-    expect(count(both.resources, "aws:")).toBe(6);
+    expect(count(both.resources, "aws:")).toBe(7);
     expect(count(both.resources, "pulumi:providers:aws")).toBe(2);
 
     const azureNames = Object.keys(azureOnly.outputs).filter((name) => name !== "cerbyApiUrl");

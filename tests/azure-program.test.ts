@@ -1,4 +1,4 @@
-import { exportsClientSecret } from "../components/stack";
+import { exportsClientSecret } from "../components/cerby/rotation";
 import { isSecretValue, redactSecrets, type RecordedResource } from "../tools/mock-runtime";
 import { APP_CLIENT_ID, CLIENT_SECRET, SERVICE_PRINCIPAL_OBJECT_ID, SIGNED_IN, azureCloud } from "./support/azure-cloud";
 import { runProgram, single } from "./support/program";
@@ -207,6 +207,28 @@ describe("the Azure program with chosen options", () => {
     const { resources, outputs } = await runProgram({ cerbyRegistration: "guided", cerbyRegistrationWaitMinutes: 20 });
     expect(inputs(single(resources, T.cerbyVault))).toMatchObject({ registration: "guided", registrationWaitMinutes: 20 });
     expect(outputs.clientSecret).toEqual({ kind: "secret", value: CLIENT_SECRET });
+  });
+
+  test("the Cerby vault gets the secret's start date, key ID, confirmation and export flag, and the stack exports whether Cerby holds the current secret", async () => {
+    const config = { clientSecretStartDate: "2026-12-01", cerbyClientSecretConfirmedStartDate: "2026-11-28" };
+    const { resources, outputs } = await runProgram(config);
+    expect(inputs(single(resources, T.cerbyVault)).clientSecretRotation).toEqual({
+      startDate: "2026-12-01",
+      keyId: "77777777-7777-4777-8777-777777777777",
+      confirmedStartDate: "2026-11-28",
+      exported: false,
+    });
+    expect(outputs.cerbyClientSecretConfirmed).toEqual({ kind: "known", value: true });
+    const pendingCloud = {
+      ...azureCloud,
+      newResource: (args: Parameters<NonNullable<typeof azureCloud.newResource>>[0]) => {
+        const created = azureCloud.newResource!(args);
+        return args.type === T.cerbyVault ? { ...created, state: { ...created?.state, clientSecretConfirmed: false } } : created;
+      },
+    };
+    const pending = await runProgram({ ...config, cerbyRegistration: "guided" }, { cloud: pendingCloud });
+    expect(inputs(single(pending.resources, T.cerbyVault)).clientSecretRotation).toMatchObject({ exported: true });
+    expect(pending.outputs.cerbyClientSecretConfirmed).toEqual({ kind: "known", value: false });
   });
 
   test("guided registration exports the client secret whatever the stack asks; other modes as asked", () => {

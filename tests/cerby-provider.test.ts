@@ -530,6 +530,21 @@ describe("read", () => {
     expect(result.props).toMatchObject({ vaultId: existing.id, name: "Made by hand", scheme: "akv", isDefault: true, state: "enabled" });
   });
 
+  test("a refresh keeps a guided rotation pending and the vault's registration settings", async () => {
+    const existing = emulator.seed({ name: "Azure Key Vault", scheme: "akv" });
+    const { provider: instance } = await provider();
+    const pending = { startDate: "2027-05-01", keyId: "key-id-of-the-rotated-secret" };
+    const state = {
+      ...(akvInputs() as Partial<CerbyVaultOutputs>),
+      registration: "guided" as const,
+      registrationWaitMinutes: 5,
+      clientSecretConfirmed: false,
+      clientSecretPending: pending,
+    };
+    const result = await instance.read(existing.id, state);
+    expect(result.props).toMatchObject({ registration: "guided", registrationWaitMinutes: 5, clientSecretConfirmed: false, clientSecretPending: pending });
+  });
+
   test("a vault missing from Cerby's list fails the refresh with the way out, and is never dropped from state", async () => {
     const { provider: instance } = await provider();
     const error = await failure(instance.read("gone-vault", akvInputs() as Partial<CerbyVaultOutputs>));

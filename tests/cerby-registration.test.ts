@@ -14,6 +14,12 @@ import { akvSettings, akvVaultInputs } from "./support/cerby-fixtures";
 const API_KEY = "cerby-registration-key-7c1d9e";
 const CLIENT_SECRET = "entra-secret-Gd4~Wq7_guided";
 const ROTATED_SECRET = "entra-secret-Hn2~Xy5_rotated";
+const START_DATE = "2026-11-28";
+const KEY_ID = "5c0e9f3a-1b2c-4d5e-8f90-a1b2c3d4e5f6";
+const ROTATED_START_DATE = "2026-12-01";
+const ROTATED_KEY_ID = "7d1f0a4b-2c3d-4e5f-9a01-b2c3d4e5f6a7";
+/** The ApplicationPassword filter of the command that reads the rotated secret from the state. */
+const ROTATED_FILTER = `select(.type == "azuread:index/applicationPassword:ApplicationPassword" and .outputs.keyId == "${ROTATED_KEY_ID}")`;
 // Generous per-request bounds (a loaded CI machine must not cause retries), short backoff for the 5xx cases.
 const TUNING: ClientTuning = { timeoutMs: 10_000, maxAttempts: 3, maxElapsedMs: 30_000, baseDelayMs: 5, maxDelayMs: 20 };
 const KMS = {
@@ -81,8 +87,23 @@ async function harness(onSleep: (count: number) => void = () => undefined): Prom
   return { provider, infos, warns, sleeps };
 }
 
+/** As the program passes them in guided mode, which always exports the secret. */
 function akvInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {
-  return akvVaultInputs(emulator.url, CLIENT_SECRET, { registration: "guided", registrationWaitMinutes: 0, ...overrides });
+  return akvVaultInputs(emulator.url, CLIENT_SECRET, {
+    registration: "guided",
+    registrationWaitMinutes: 0,
+    clientSecretRotation: { startDate: START_DATE, keyId: KEY_ID, exported: true },
+    ...overrides,
+  });
+}
+
+/** The inputs after clientSecretStartDate moved to ROTATED_START_DATE: a new secret and key ID. */
+function rotatedInputs(confirmedStartDate?: string, overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {
+  return akvInputs({
+    akv: akvSettings(ROTATED_SECRET),
+    clientSecretRotation: { startDate: ROTATED_START_DATE, keyId: ROTATED_KEY_ID, confirmedStartDate, exported: true },
+    ...overrides,
+  });
 }
 
 function kmsInputs(overrides: Partial<CerbyVaultInputs> = {}): CerbyVaultInputs {
@@ -331,24 +352,157 @@ describe("changes in guided mode", () => {
     expect(warns.filter((message) => message.includes("rename it to"))).toHaveLength(1);
   });
 
-  test("a rotated client secret prints where to paste it, sends nothing, and keeps Cerby's copy untouched", async () => {
-    const { provider, warns } = await harness();
-    const rotated = akvInputs({ akv: akvSettings(ROTATED_SECRET) });
-    const { outs: after } = await provider.update(byHandId, outs, rotated);
-    const instruction = warns.join("\n");
-    expect(instruction).toContain(`Settings → Vaults → "Azure Key Vault" (id ${byHandId}), edit it and replace the client secret`);
-    expect(instruction).toContain("pulumi stack output clientSecret --show-secrets");
-    expect(instruction).toContain("The previous secret stays valid in Entra ID");
-    expect(after?.akv?.clientSecret).toBe(ROTATED_SECRET);
-    expect(emulator.allVaults().find((vault) => vault.id === byHandId)?.configuration.clientSecret).toBe(CLIENT_SECRET);
-    expect(writes()).toEqual([]);
-  });
-
   test("a vault removed from Cerby meanwhile fails the change with the way out", async () => {
     const { provider } = await harness();
     const error = await failure(provider.update("00000000-0000-4000-8000-000000000000", outs, akvInputs({ name: "Other" })));
     expect(error.message).toContain("no longer exists");
     expect(error.message).toContain("pulumi refresh");
+  });
+});
+
+describe("a rotation a person carries to Cerby is recorded only once confirmed (cerbyClientSecretConfirmedStartDate)", () => {
+  let byHandId: string;
+  let outs: CerbyVaultOutputs;
+
+  beforeEach(async () => {
+    await start(405);
+    byHandId = emulator.seed({ name: "Azure Key Vault", scheme: "akv", configuration: { clientSecret: CLIENT_SECRET } }).id;
+    const { provider } = await harness();
+    outs = (await provider.create(akvInputs())).outs as CerbyVaultOutputs;
+    emulator.requests.length = 0;
+  });
+
+  function cerbysSecret(): unknown {
+    return emulator.allVaults().find((vault) => vault.id === byHandId)?.configuration.clientSecret;
+  }
+
+  test("unconfirmed, the state keeps the secret Cerby holds, so every run shows the change and repeats the instruction", async () => {
+    expect(outs).toMatchObject({ clientSecretConfirmed: true, akv: { clientSecret: CLIENT_SECRET } });
+    const { provider, warns } = await harness();
+    const rotated = rotatedInputs();
+    const first = (await provider.update(byHandId, outs, rotated)).outs as CerbyVaultOutputs;
+    expect(first.akv?.clientSecret).toBe(CLIENT_SECRET);
+    expect(first.clientSecretConfirmed).toBe(false);
+    expect(first.clientSecretPending).toEqual({ startDate: ROTATED_START_DATE, keyId: ROTATED_KEY_ID });
+    const instruction = warns.join("\n");
+    expect(instruction).toContain(`Settings → Vaults → "Azure Key Vault" (id ${byHandId}), edit it and replace the client secret`);
+    expect(instruction).toContain("`pulumi stack output clientSecret --show-secrets`");
+    expect(instruction).toContain(`\`pulumi config set cerbyClientSecretConfirmedStartDate ${ROTATED_START_DATE}\``);
+    expect(instruction).toContain("Do not revoke the previous secret");
+    expect((await provider.diff(byHandId, first, rotated)).changes).toBe(true);
+
+    warns.length = 0;
+    const second = (await provider.update(byHandId, first, rotated)).outs as CerbyVaultOutputs;
+    expect(second).toMatchObject({ clientSecretConfirmed: false, akv: { clientSecret: CLIENT_SECRET } });
+    expect(warns.join("\n")).toContain("edit it and replace the client secret");
+    expect((await provider.diff(byHandId, second, rotated)).changes).toBe(true);
+    expect(cerbysSecret()).toBe(CLIENT_SECRET);
+    expect(writes()).toEqual([]);
+  });
+
+  test("the confirmation records the new secret; after that neither it nor any rotation setting makes a diff", async () => {
+    const { provider, infos } = await harness();
+    const pending = (await provider.update(byHandId, outs, rotatedInputs())).outs as CerbyVaultOutputs;
+    emulator.modify(byHandId, { configuration: { clientSecret: ROTATED_SECRET } });
+    const confirmed = rotatedInputs(ROTATED_START_DATE);
+    expect((await provider.diff(byHandId, pending, confirmed)).changes).toBe(true);
+    const recorded = (await provider.update(byHandId, pending, confirmed)).outs as CerbyVaultOutputs;
+    expect(recorded).toMatchObject({ clientSecretConfirmed: true, akv: { clientSecret: ROTATED_SECRET } });
+    expect(recorded.clientSecretPending).toBeUndefined();
+    expect(infos.join("\n")).toContain(`confirms that Cerby vault "Azure Key Vault" (id ${byHandId}) holds the client secret of ${ROTATED_START_DATE}`);
+    expect((await provider.diff(byHandId, recorded, confirmed)).changes).toBe(false);
+    const later = rotatedInputs("2026-11-30", { clientSecretRotation: { startDate: ROTATED_START_DATE, keyId: ROTATED_KEY_ID, exported: false } });
+    expect((await provider.diff(byHandId, recorded, later)).changes).toBe(false);
+    expect(writes()).toEqual([]);
+  });
+
+  test("a confirmation set in the same change as the new start date is not taken by the run that first prints the instruction", async () => {
+    const { provider, warns } = await harness();
+    const early = rotatedInputs(ROTATED_START_DATE);
+    const first = (await provider.update(byHandId, outs, early)).outs as CerbyVaultOutputs;
+    expect(first).toMatchObject({ clientSecretConfirmed: false, akv: { clientSecret: CLIENT_SECRET } });
+    expect(warns.join("\n")).toContain("it was set before this instruction was printed, so this run does not take it");
+    const second = (await provider.update(byHandId, first, early)).outs as CerbyVaultOutputs;
+    expect(second).toMatchObject({ clientSecretConfirmed: true, akv: { clientSecret: ROTATED_SECRET } });
+  });
+
+  test("a confirmation is not taken for a secret whose instruction no completed run has printed (same start date, new key ID)", async () => {
+    const { provider } = await harness();
+    const pending = (await provider.update(byHandId, outs, rotatedInputs())).outs as CerbyVaultOutputs;
+    const other = rotatedInputs(ROTATED_START_DATE, {
+      clientSecretRotation: { startDate: ROTATED_START_DATE, keyId: KEY_ID.replace("5c0e", "6d1f"), confirmedStartDate: ROTATED_START_DATE, exported: true },
+    });
+    const after = (await provider.update(byHandId, pending, other)).outs as CerbyVaultOutputs;
+    expect(after).toMatchObject({ clientSecretConfirmed: false, akv: { clientSecret: CLIENT_SECRET } });
+  });
+});
+
+describe("auto, where Cerby's PATCH is missing", () => {
+  let id: string;
+  let outs: CerbyVaultOutputs;
+  const auto = (overrides: Partial<CerbyVaultInputs> = {}) =>
+    akvInputs({ registration: "auto", clientSecretRotation: { startDate: START_DATE, keyId: KEY_ID, exported: false }, ...overrides });
+
+  beforeEach(async () => {
+    await start("on");
+    const { provider } = await harness();
+    ({ id, outs } = (await provider.create(auto())) as { id: string; outs: CerbyVaultOutputs });
+  });
+
+  test("a rotation whose PATCH answers 404 is not recorded, and reads the secret with a command that prints it alone", async () => {
+    emulator.writeEndpoints = 404;
+    const { provider, warns } = await harness();
+    const rotated = rotatedInputs(undefined, {
+      registration: "auto",
+      clientSecretRotation: { startDate: ROTATED_START_DATE, keyId: ROTATED_KEY_ID, exported: false },
+    });
+    const after = (await provider.update(id, outs, rotated)).outs as CerbyVaultOutputs;
+    expect(after).toMatchObject({ clientSecretConfirmed: false, akv: { clientSecret: CLIENT_SECRET } });
+    expect((await provider.diff(id, after, rotated)).changes).toBe(true);
+    const instruction = warns.join("\n");
+    // The stack has no clientSecret output in auto mode unless exportClientSecret is true.
+    expect(instruction).not.toContain("pulumi stack output clientSecret");
+    expect(instruction).toContain(`\`pulumi stack export --show-secrets | jq -r '.deployment.resources[] | ${ROTATED_FILTER} | .outputs.value`);
+    expect(instruction.match(/pulumi stack export --show-secrets(?! \| jq)/g)).toBeNull();
+
+    // Once the workspace has the endpoint, the PATCH itself is the confirmation.
+    emulator.writeEndpoints = "on";
+    const patched = (await provider.update(id, after, rotated)).outs as CerbyVaultOutputs;
+    expect(patched).toMatchObject({ clientSecretConfirmed: true, akv: { clientSecret: ROTATED_SECRET } });
+    expect(emulator.allVaults().find((vault) => vault.id === id)?.configuration.clientSecret).toBe(ROTATED_SECRET);
+  });
+
+  test("a create falling back to guided never offers an unfiltered state export for the secret", async () => {
+    await emulator.stop();
+    await start(404);
+    const { provider } = await harness();
+    const error = await failure(provider.create(auto()));
+    expect(error.message).toContain(`.outputs.keyId == "${KEY_ID}"`);
+    expect(error.message.match(/pulumi stack export --show-secrets(?! \| jq)/g)).toBeNull();
+  });
+
+  describe("onDelete disable", () => {
+    test.each([404, 405, 501] as const)("with PATCH answering %i and the vault still listed, fails with how to disable it by hand, until it is", async (status) => {
+      emulator.writeEndpoints = status;
+      const { provider, infos } = await harness();
+      const props = { ...outs, onDelete: "disable" as const };
+      const error = await failure(provider.delete(id, props));
+      expect(error.message).toContain("is still enabled in Cerby");
+      expect(error.message).toContain(`Settings → Vaults → "Azure Key Vault" and disable it`);
+      expect(emulator.allVaults().find((vault) => vault.id === id)?.state).toBe("enabled");
+
+      emulator.modify(id, { state: "disabled" });
+      await provider.delete(id, props);
+      expect(infos.join("\n")).toContain("is disabled in Cerby, as onDelete: disable asks");
+    });
+
+    test("a vault no longer in Cerby's list is gone: the delete completes with a warning", async () => {
+      emulator.writeEndpoints = 404;
+      const { provider, warns } = await harness();
+      const gone = "00000000-0000-4000-8000-000000000000";
+      await provider.delete(gone, { ...outs, vaultId: gone, onDelete: "disable" });
+      expect(warns.join("\n")).toContain("no longer exists in Cerby; nothing to disable");
+    });
   });
 });
 

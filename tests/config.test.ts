@@ -57,6 +57,12 @@ describe("parseConfig accepts good config", () => {
     });
   });
 
+  test("a rotation confirmation may name the current start date, or an earlier one while a rotation awaits it", () => {
+    expect(parseConfig(source({ cerbyClientSecretConfirmedStartDate: "2026-11-28" })).azure?.cerbyClientSecretConfirmedStartDate).toBe("2026-11-28");
+    expect(parseConfig(source({ cerbyClientSecretConfirmedStartDate: "2026-05-01" })).azure?.cerbyClientSecretConfirmedStartDate).toBe("2026-05-01");
+    expect(parseConfig(source({})).azure?.cerbyClientSecretConfirmedStartDate).toBeUndefined();
+  });
+
   test("choices are matched without regard to case and come back in their canonical spelling", () => {
     const azure = parseConfig(source({ keyVaultSku: "Premium", keyType: "rsa-hsm", networkDefaultAction: "deny", networkAllowedIpRanges: ["10.0.0.0/8"] })).azure!;
     expect([azure.keyVaultSku, azure.keyType, azure.networkDefaultAction]).toEqual(["premium", "RSA-HSM", "Deny"]);
@@ -146,6 +152,12 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["missing secret start date", { clientSecretStartDate: undefined }, /^clientSecretStartDate is required: .*pulumi config set clientSecretStartDate 2026-11-28/],
   ["secret start date in another format", { clientSecretStartDate: "28/11/2026" }, /^clientSecretStartDate "28\/11\/2026" must be a date written YYYY-MM-DD/],
   ["secret start date that does not exist", { clientSecretStartDate: "2026-02-30" }, /^clientSecretStartDate "2026-02-30" is not a calendar date/],
+  ["rotation confirmation that is not a date", { cerbyClientSecretConfirmedStartDate: "yes" }, /^cerbyClientSecretConfirmedStartDate "yes" must be a date written YYYY-MM-DD/],
+  [
+    "rotation confirmation after the secret's start date (names no secret of the stack)",
+    { cerbyClientSecretConfirmedStartDate: "2026-12-01" },
+    /^cerbyClientSecretConfirmedStartDate "2026-12-01" is after clientSecretStartDate "2026-11-28", so it names no secret of this stack; set it to "2026-11-28"/,
+  ],
   ["unknown firewall action", { networkDefaultAction: "Block" }, /^networkDefaultAction "Block" is not allowed; use one of: Allow, Deny/],
   ["Deny with no allowed ranges", { networkDefaultAction: "Deny" }, /^networkAllowedIpRanges is empty while networkDefaultAction is Deny/],
   ["allowed range that is not an address", { networkAllowedIpRanges: ["office"] }, /^networkAllowedIpRanges item "office" must be an IPv4 address or CIDR range/],

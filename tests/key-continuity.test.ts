@@ -94,6 +94,51 @@ describe("the key continuity provider", () => {
     expect(message).toContain(AWS_RECOVERY[0]);
   });
 
+  test("AWS after `pulumi up --skip-preview` (a new key already created): the refusal says how to remove it from the state, delete it, and import the old one", async () => {
+    const created = "mrk-ffffffffffffffffffffffffffffffff";
+    const message = await refusal(aws, {
+      cloud: "aws",
+      identity: {
+        keyId: created,
+        keyArn: `arn:aws:kms:us-east-2:${AWS_ACCOUNT_ID}:key/${created}`,
+        replicaKeyArn: `arn:aws:kms:us-west-2:${AWS_ACCOUNT_ID}:key/${created}`,
+      },
+    });
+    const steps = [
+      "--skip-preview",
+      "pulumi state unprotect",
+      "pulumi state delete",
+      `aws kms schedule-key-deletion --key-id ${created} --region us-west-2 --pending-window-in-days 7`,
+      `aws kms schedule-key-deletion --key-id ${created} --region us-east-2 --pending-window-in-days 7`,
+      `aws kms cancel-key-deletion --key-id ${MRK_KEY_ID} --region us-east-2`,
+      "pulumi import",
+    ];
+    const positions = steps.map((step) => message.indexOf(step));
+    expect(steps.filter((_step, index) => positions[index] < 0)).toEqual([]);
+    // In this order: clean the new key out of the state and AWS before the old key comes back.
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(message).not.toContain(`schedule-key-deletion --key-id ${MRK_KEY_ID}`);
+  });
+
+  test("AWS in a preview (the new key unknown): the refusal has no clean-up of a key that was not created", async () => {
+    const message = await refusal(aws, { cloud: "aws", identity: { keyId: UNKNOWN, keyArn: UNKNOWN, replicaKeyArn: UNKNOWN } });
+    expect(message).not.toContain("schedule-key-deletion");
+  });
+
+  test("Azure: ARM IDs that differ only in the casing of the resource group or provider segments are the same key, no change", async () => {
+    const recased = (id: string) => id.replace("resourceGroups/rg-cerby-external-keys", "resourcegroups/RG-CERBY-EXTERNAL-KEYS").replace("Microsoft.KeyVault", "microsoft.keyvault");
+    const news = { ...AZURE, vaultId: recased(AZURE.vaultId), keyResourceId: recased(AZURE.keyResourceId) };
+    expect(news.vaultId).not.toBe(AZURE.vaultId);
+    await expect(continuityProvider.diff!("guard-id", azure, { cloud: "azure", identity: news })).resolves.toMatchObject({ changes: false });
+  });
+
+  test("AWS: a key ID or ARN that differs only in case is another key, refused", async () => {
+    const upper = AWS.keyArn.replace(MRK_KEY_ID, MRK_KEY_ID.toUpperCase());
+    expect(upper).not.toBe(AWS.keyArn);
+    const message = await refusal(aws, { cloud: "aws", identity: { ...AWS, keyArn: upper } });
+    expect(message).toContain(`keyArn ${AWS.keyArn} → ${upper}`);
+  });
+
   test.each([
     ["the key", { keyResourceId: UNKNOWN, keyUri: UNKNOWN }],
     ["the vault", { vaultId: UNKNOWN }],

@@ -237,6 +237,19 @@ describe("npm run verify", () => {
     expect(expired.status).toBe(1);
   });
 
+  test("while a guided rotation is unconfirmed (cerbyClientSecretConfirmed false) verify fails, though the new secret works on the key", async () => {
+    const pending = await run({ ...outputs, cerbyClientSecretConfirmed: false });
+    expect(pending.lines.get("azure.clientSecretConfirmed")).toMatchObject({
+      status: "fail",
+      reason: expect.stringContaining("set cerbyClientSecretConfirmedStartDate to clientSecretStartDate"),
+    });
+    expect(pending.lines.get("azure.wrap-unwrap")?.status).toBe("pass");
+    expect(pending.status).not.toBe(0);
+    const confirmed = await run({ ...outputs, cerbyClientSecretConfirmed: true });
+    expect(confirmed.lines.get("azure.clientSecretConfirmed")?.status).toBe("pass");
+    expect(confirmed.status).toBe(0);
+  });
+
   test("an expired secret that Entra ID refuses fails the sign-in check", async () => {
     azure.principal.secretExpired = true;
     const result = await run(outputs);

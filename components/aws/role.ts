@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Provider } from "@pulumi/aws/provider";
 import * as iam from "@pulumi/aws/iam";
+import { cerbyPermissionsBoundary } from "./permissionsBoundary";
 
 /** The name of the role's inline policy that grants Cerby the key. */
 export const CERBY_POLICY_NAME = "cerby-kms-key-access";
@@ -68,20 +69,27 @@ export interface CerbyAccessRoleArgs {
 /**
  * The IAM role Cerby assumes to use the key: a trust policy for Cerby's principal with the
  * workspace ID as external ID, and an inline policy that allows the four KMS actions Cerby needs
- * on the two key ARNs. A role rather than a user, so no long-lived access key exists.
+ * on the two key ARNs, within a permissions boundary that allows only those actions on keys with
+ * the marker tag. A role rather than a user, so no long-lived access key exists.
  */
 export class CerbyAccessRole extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
   readonly roleName: pulumi.Output<string>;
   readonly policyName: pulumi.Output<string>;
+  readonly boundaryArn: pulumi.Output<string>;
 
   constructor(name: string, args: CerbyAccessRoleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cerby:aws:AccessRole", name, {}, opts);
+
+    // Bounds what any inline policy can grant the role, so write access to that policy (the
+    // bootstrap deployer policy) cannot turn the role into more than Cerby's key user.
+    const boundary = cerbyPermissionsBoundary(`${name}-boundary`, args.roleName, args.tags, { parent: this, provider: args.provider });
 
     const role = new iam.Role(
       name,
       {
         name: args.roleName,
+        permissionsBoundary: boundary.arn,
         description: "Assumed by Cerby to use its KMS key. Managed by Pulumi (cerby-external-keys).",
         assumeRolePolicy: JSON.stringify(cerbyTrustPolicy(args.cerbyPrincipalArn, args.cerbyWorkspaceId)),
         tags: args.tags,
@@ -103,7 +111,8 @@ export class CerbyAccessRole extends pulumi.ComponentResource {
     this.roleArn = role.arn;
     this.roleName = role.name;
     this.policyName = policy.name;
+    this.boundaryArn = boundary.arn;
 
-    this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, policyName: this.policyName });
+    this.registerOutputs({ roleArn: this.roleArn, roleName: this.roleName, policyName: this.policyName, boundaryArn: this.boundaryArn });
   }
 }

@@ -3,6 +3,7 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as azuread from "@pulumi/azuread";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { type AzureAdoption, type KeyVaultSku, type AzureConfig, type CerbyConfig } from "../config";
+import { exportsClientSecret } from "../cerby/rotation";
 import { CerbyVault } from "../cerby/vault";
 import { KeyContinuityGuard } from "../keyContinuity";
 import { clientSecret } from "./application";
@@ -101,6 +102,8 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
   readonly keyVersionedId: pulumi.Output<string>;
   readonly roleAssignmentId: pulumi.Output<string>;
   readonly cerbyVaultId: pulumi.Output<string>;
+  /** False while a client-secret rotation a person carries to Cerby is not confirmed. */
+  readonly cerbyClientSecretConfirmed: pulumi.Output<boolean>;
 
   constructor(name: string, args: AdoptedAzureIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
     // The same type as the integration that creates: one stack has one or the other.
@@ -211,6 +214,17 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
           vaultUrl: guard.gate(vaultUri),
           keyName: guard.gate(key.name),
         },
+        // A new secret is rotated into Cerby under the same confirmation rules as a created stack's.
+        ...(password
+          ? {
+              clientSecretRotation: {
+                startDate: azure.clientSecretStartDate,
+                keyId: password.keyId,
+                confirmedStartDate: azure.cerbyClientSecretConfirmedStartDate,
+                exported: exportsClientSecret(args.cerby, azure.exportClientSecret),
+              },
+            }
+          : {}),
       },
       { parent: this, dependsOn: [role, key, guard] },
     );
@@ -222,6 +236,7 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
     this.clientSecret = secret ? pulumi.secret(secret) : pulumi.output(undefined);
     this.clientSecretExpiresAt = password ? password.endDate : pulumi.output(undefined);
     this.clientSecretKeyId = password ? password.keyId : pulumi.output(undefined);
+    this.cerbyClientSecretConfirmed = cerbyVault.clientSecretConfirmed.apply((confirmed) => confirmed !== false);
     this.servicePrincipalObjectId = servicePrincipal.objectId;
     this.resourceGroupName = pulumi.output(azure.resourceGroupName);
     this.keyVaultId = guard.pinned("vaultId");

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources";
 import type { AzureConfig, CerbyConfig } from "../config";
+import { exportsClientSecret } from "../cerby/rotation";
 import { CerbyVault } from "../cerby/vault";
 import { CerbyApplication } from "./application";
 import { KeyContinuityGuard } from "../keyContinuity";
@@ -46,6 +47,8 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
   readonly keyVersionedId: pulumi.Output<string>;
   readonly roleAssignmentId: pulumi.Output<string>;
   readonly cerbyVaultId: pulumi.Output<string>;
+  /** False while a client-secret rotation a person carries to Cerby is not confirmed (cerbyClientSecretConfirmedStartDate). */
+  readonly cerbyClientSecretConfirmed: pulumi.Output<boolean>;
 
   constructor(name: string, args: AzureKeyVaultIntegrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("cerby:azure:KeyVaultIntegration", name, {}, opts);
@@ -192,6 +195,12 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
           vaultUrl: guard.gate(vault.vaultUri),
           keyName: guard.gate(key.keyName),
         },
+        clientSecretRotation: {
+          startDate: azure.clientSecretStartDate,
+          keyId: application.clientSecretKeyId,
+          confirmedStartDate: azure.cerbyClientSecretConfirmedStartDate,
+          exported: exportsClientSecret(args.cerby, azure.exportClientSecret),
+        },
       },
       { parent: this, dependsOn: [servicePrincipalRole, key, guard] },
     );
@@ -210,6 +219,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
     this.keyVersionedId = key.keyUriWithVersion;
     this.roleAssignmentId = servicePrincipalRole.roleAssignmentId;
     this.cerbyVaultId = cerbyVault.vaultId;
+    this.cerbyClientSecretConfirmed = cerbyVault.clientSecretConfirmed.apply((confirmed) => confirmed !== false);
 
     this.registerOutputs({
       tenantId: this.tenantId,
@@ -227,6 +237,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       keyVersionedId: this.keyVersionedId,
       roleAssignmentId: this.roleAssignmentId,
       cerbyVaultId: this.cerbyVaultId,
+      cerbyClientSecretConfirmed: this.cerbyClientSecretConfirmed,
     });
   }
 }

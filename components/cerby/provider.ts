@@ -32,6 +32,7 @@ import {
   type RegistrationSettings,
   type WaitOptions,
 } from "./registration";
+import { confirmedMessage, isConfirmed, pendingOf, rotationInstruction, type ClientSecretRotation, type PendingRotation } from "./rotation";
 
 export type OnDelete = "retain" | "disable";
 
@@ -48,6 +49,8 @@ export interface CerbyVaultInputs extends RegistrationSettings {
   onDelete: OnDelete;
   akv?: AkvConfiguration;
   kmsByo?: KmsByoConfiguration;
+  /** akv: which secret `akv.clientSecret` is, and the person's confirmation of a guided rotation (rotation.ts). */
+  clientSecretRotation?: ClientSecretRotation;
   /** Absent in state written before it was an input: the preflight runs with its default bound. */
   preflight?: PreflightSettings;
 }
@@ -62,6 +65,12 @@ export interface CerbyVaultOutputs extends CerbyVaultInputs {
   workspaceId?: string;
   createdAt?: string;
   updatedAt?: string;
+  /**
+   * akv: false while a guided rotation is unconfirmed, when `akv.clientSecret` is still the
+   * previous secret (the one Cerby is known to hold) and `clientSecretPending` the rotated one.
+   */
+  clientSecretConfirmed?: boolean;
+  clientSecretPending?: PendingRotation;
 }
 
 /** Where provider messages go; `pulumi.log` by default. */
@@ -138,6 +147,16 @@ function describe(vault: { name: string; id: string; scheme: string }): string {
 function clientSecretOf(props: unknown): string | undefined {
   const secret = nested(nested(props, "akv"), "clientSecret");
   return typeof secret === "string" ? secret : undefined;
+}
+
+/** onDelete disable where Cerby's API cannot disable the vault: the vault stays enabled until a person disables it. */
+function disableByHand(vault: { name: string; id: string; scheme: string }, workspace: string, error: { status: number; method: string; path: string }): string {
+  return (
+    `Cerby vault ${describe(vault)} is still enabled in Cerby, and Cerby's API cannot disable it in this workspace ` +
+    `(HTTP ${error.status} on ${error.method} ${error.path}). onDelete is "disable", so it is not removed from this stack while ` +
+    `Cerby still uses it: in Cerby (https://${workspace}.cerby.com) open Settings → Vaults → "${vault.name}" and disable it, then ` +
+    'run the delete again (it finds the vault disabled and completes). To leave it enabled instead, set onDelete to "retain" and run `pulumi up` first.'
+  );
 }
 
 /**
@@ -427,15 +446,39 @@ export class CerbyVaultProvider implements CompleteProvider {
   /**
    * Applies a name, default-flag or client-secret change: by PATCH, or (guided, or auto without
    * the endpoint) as instructions checked against the list. `listed` is the vault when already read.
+   * `byApi` says whether Cerby accepted the change, so a new client secret may be recorded as its.
    */
-  private async change(client: CerbyClient, id: string, changes: VaultChanges, inputs: CerbyVaultInputs, listed?: VaultRecord): Promise<VaultRecord> {
+  private async change(
+    client: CerbyClient,
+    id: string,
+    changes: VaultChanges,
+    inputs: CerbyVaultInputs,
+    listed?: VaultRecord,
+  ): Promise<{ vault: VaultRecord; byApi: boolean }> {
     if (modeOf(inputs) !== "guided") {
       const written = await this.write(inputs, () => client.updateVault(id, changes));
       if (typeof written !== "number") {
-        return written;
+        return { vault: written, byApi: true };
       }
     }
-    return guidedChange(this.guided(client, inputs), id, changes, inputs.name, listed);
+    return { vault: await guidedChange(this.guided(client, inputs), id, changes, inputs.name, listed), byApi: false };
+  }
+
+  /**
+   * The outputs of a rotation Cerby did not accept by API. Unconfirmed (rotation.ts, isConfirmed),
+   * the state keeps the previous secret, so every later run shows the change and repeats the
+   * instruction, and `clientSecretConfirmed` is false for `npm run verify`.
+   */
+  private guidedRotation(olds: CerbyVaultOutputs, news: CerbyVaultInputs, vault: VaultRecord, baseUrl: string): CerbyVaultOutputs {
+    const log = this.logFor([olds, news]);
+    const rotation = news.clientSecretRotation;
+    if (rotation !== undefined && isConfirmed(rotation, olds.clientSecretPending)) {
+      log.info(confirmedMessage(vault, rotation));
+      return this.outputs(news, vault, baseUrl);
+    }
+    log.warn(rotationInstruction(vault, news.workspace, rotation, olds.clientSecretPending));
+    const previous: CerbyVaultInputs = { ...news, akv: news.akv && { ...news.akv, clientSecret: clientSecretOf(olds) ?? "" } };
+    return this.outputs(previous, vault, baseUrl, { pending: pendingOf(rotation) });
   }
 
   private guided(client: CerbyClient, inputs: CerbyVaultInputs): GuidedContext {
@@ -489,7 +532,7 @@ export class CerbyVaultProvider implements CompleteProvider {
     if (vault.state !== "enabled") {
       log.warn(`The adopted Cerby vault ${describe(vault)} is ${vault.state}; Cerby does not encrypt with it until it is enabled in the Cerby app.`);
     }
-    return vault.isDefault === inputs.setAsDefault ? vault : this.change(client, vault.id, { isDefault: inputs.setAsDefault }, inputs, vault);
+    return vault.isDefault === inputs.setAsDefault ? vault : (await this.change(client, vault.id, { isDefault: inputs.setAsDefault }, inputs, vault)).vault;
   }
 
   private conflictMessage(vault: VaultRecord, inputs: CerbyVaultInputs): string {
@@ -533,9 +576,14 @@ export class CerbyVaultProvider implements CompleteProvider {
         onDelete: props.onDelete ?? "retain",
         akv: props.akv,
         kmsByo: props.kmsByo,
+        registration: props.registration,
+        registrationWaitMinutes: props.registrationWaitMinutes,
+        clientSecretRotation: props.clientSecretRotation,
         preflight: props.preflight,
       };
-      return { id, props: this.outputs(inputs, vault, client.baseUrl) };
+      // A guided rotation still waiting for the person's confirmation stays pending through a refresh.
+      const unconfirmed = props.clientSecretConfirmed === false ? { pending: props.clientSecretPending } : undefined;
+      return { id, props: this.outputs(inputs, vault, client.baseUrl, unconfirmed) };
     });
   }
 
@@ -594,7 +642,10 @@ export class CerbyVaultProvider implements CompleteProvider {
       if (changes.clientSecret !== undefined) {
         await this.preflight(news);
       }
-      const vault = await this.change(client, id, changes, news);
+      const { vault, byApi } = await this.change(client, id, changes, news);
+      if (changes.clientSecret !== undefined && !byApi) {
+        return { outs: this.guidedRotation(olds, news, vault, client.baseUrl) };
+      }
       return { outs: this.outputs(news, vault, client.baseUrl) };
     });
   }
@@ -614,20 +665,31 @@ export class CerbyVaultProvider implements CompleteProvider {
       if (props.scheme !== "akv") {
         throw configError(`Cerby vault ${describe(vault)} cannot be disabled: Cerby cannot disable AWS KMS vaults. Set onDelete to "retain".`);
       }
+      const client = this.client(recordedApiUrl(props));
       try {
-        await this.client(recordedApiUrl(props)).updateVault(id, { state: "disabled" });
+        await client.updateVault(id, { state: "disabled" });
       } catch (error) {
-        if (isApiError(error, 404)) {
+        // A 404 may be the vault or the endpoint: only the list tells a vault gone from one still there.
+        if (!isMissingEndpoint(error)) {
+          throw error;
+        }
+        const listed = (await client.listVaults()).find((candidate) => candidate.id === id);
+        if (!listed) {
           log.warn(`Cerby vault ${describe(vault)} no longer exists in Cerby; nothing to disable.`);
           return;
         }
-        throw error;
+        if (listed.state !== "disabled") {
+          throw configError(disableByHand(vault, props.workspace, error));
+        }
+        log.info(`Cerby vault ${describe(vault)} is disabled in Cerby, as onDelete: disable asks; it is removed from this stack.`);
+        return;
       }
       log.info(`Disabled Cerby vault ${describe(vault)} (onDelete: disable). Cerby keeps it, disabled; its key must stay readable while items encrypted with it remain.`);
     });
   }
 
-  private outputs(inputs: CerbyVaultInputs, vault: VaultRecord, apiBaseUrl: string | undefined): CerbyVaultOutputs {
+  /** `unconfirmed`: a guided rotation not confirmed yet, whose secret `inputs` does not hold. */
+  private outputs(inputs: CerbyVaultInputs, vault: VaultRecord, apiBaseUrl: string | undefined, unconfirmed?: { pending?: PendingRotation }): CerbyVaultOutputs {
     const outputs: CerbyVaultOutputs = {
       workspace: inputs.workspace,
       apiUrl: inputs.apiUrl,
@@ -647,6 +709,8 @@ export class CerbyVaultProvider implements CompleteProvider {
       workspaceId: vault.workspaceId,
       createdAt: vault.createdAt,
       updatedAt: vault.updatedAt,
+      clientSecretConfirmed: inputs.scheme === "akv" ? unconfirmed === undefined : undefined,
+      clientSecretPending: unconfirmed?.pending,
     };
     // The engine's wire format has no `undefined`: absent values are left out.
     for (const key of Object.keys(outputs) as (keyof CerbyVaultOutputs)[]) {

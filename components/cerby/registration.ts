@@ -6,6 +6,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { SCHEME_TITLES, type AkvConfiguration, type KmsByoConfiguration, type VaultChanges, type VaultRecord, type VaultScheme } from "./contract";
 import { configError, isApiError, type CerbyApiError } from "./errors";
+import { secretCommand, type ClientSecretRotation } from "./rotation";
 
 /**
  * `api`: POST and PATCH /vaults. `guided`: never a write; a person registers the vault from printed
@@ -61,18 +62,20 @@ export interface VaultToRegister {
   setAsDefault: boolean;
   akv?: AkvConfiguration;
   kmsByo?: KmsByoConfiguration;
+  clientSecretRotation?: ClientSecretRotation;
 }
 
-/** The client secret is never printed: this shows it. */
-const CLIENT_SECRET_COMMAND = "`pulumi stack output clientSecret --show-secrets` shows it (not printed here)";
-
 /**
- * The stack's outputs are saved only by a run that completes, so until one has, the secret is
- * read from the state, where the ApplicationPassword is recorded as soon as it is created.
+ * The client secret is never printed: a command shows it. A failed create saves no stack outputs,
+ * so until a run has completed the command reads the state.
  */
-const NO_OUTPUTS_YET =
-  "     (Until a `pulumi up` of this stack has completed, the stack has no outputs: `pulumi stack export --show-secrets` " +
-  "shows the secret as the `value` of the azuread:index/applicationPassword:ApplicationPassword resource.)";
+function clientSecretField(vault: VaultToRegister): string {
+  const saved = secretCommand(vault.clientSecretRotation, true);
+  const unsaved = secretCommand(vault.clientSecretRotation, false);
+  return saved === unsaved
+    ? `${saved} shows it (not printed here)`
+    : `${saved} shows it (not printed here); until a \`pulumi up\` of this stack has completed: ${unsaved}`;
+}
 
 /** Each value of the Cerby form, in the order the form asks for it. */
 function formFields(vault: VaultToRegister): [string, string][] {
@@ -81,7 +84,7 @@ function formFields(vault: VaultToRegister): [string, string][] {
     return [
       ["Tenant ID", akv?.tenantId ?? "?"],
       ["Client ID", akv?.clientId ?? "?"],
-      ["Client secret", CLIENT_SECRET_COMMAND],
+      ["Client secret", clientSecretField(vault)],
       ["Vault URL", akv?.vaultUrl ?? "?"],
       ["Key name", akv?.keyName ?? "?"],
     ];
@@ -116,7 +119,6 @@ export function registrationInstructions(vault: VaultToRegister, why: string, th
     `     Default vault: ${defaultFlag(vault.setAsDefault)}`,
     "  3. Enter these values, in this order:",
     ...fields.map(([label, value]) => `       ${label.padEnd(width)}  ${value}`),
-    ...(vault.scheme === "akv" ? [NO_OUTPUTS_YET] : []),
     `  4. Save the vault. ${then}`,
   ].join("\n");
 }
@@ -151,18 +153,6 @@ function pendingMessage(instructions: string[], waitMinutes = 0): string {
     "Cerby does not show these changes yet, and guided registration never makes them through the API:\n" +
     instructions.map((line) => `  - ${line}`).join("\n") +
     `\n${then}`
-  );
-}
-
-/** A new client secret cannot be checked (Cerby never returns it): the person is told, once. */
-function rotationInstruction(vault: VaultRecord, workspace: string): string {
-  return (
-    `The Entra client secret was rotated. Give Cerby the new one by hand: in Cerby (${cerbyApp(workspace)}) open Settings → ` +
-    `Vaults → "${vault.name}" (id ${vault.id}), edit it and replace the client secret; once this run has completed, ` +
-    "`pulumi stack output clientSecret --show-secrets` shows the new one. Cerby never returns the secret, so this cannot be " +
-    "checked and is said once, now. The previous secret stays valid in Entra ID (it is never deleted by Pulumi) until " +
-    "its end date, so Cerby keeps working meanwhile; revoke it only after `npm run verify` passes and Cerby works with the " +
-    "new one (README, \"Registration modes\")."
   );
 }
 
@@ -281,9 +271,9 @@ export async function guidedCreate(context: GuidedContext, vault: VaultToRegiste
 }
 
 /**
- * A change in guided mode, never faked as done: the rotated secret is announced; a rename or a
- * default flag is reported until Cerby shows it (polled for with a wait), and the vault returned
- * is what Cerby shows, so the state records that and the next `pulumi up` checks again.
+ * A rename or a default-flag change in guided mode, never faked as done: reported until Cerby
+ * shows it (polled for with a wait), and the vault returned is what Cerby shows, so the state
+ * records that and the next `pulumi up` checks again. A rotated secret is the provider's (rotation.ts).
  * `listed` is the vault when the caller has just read it.
  */
 export async function guidedChange(context: GuidedContext, id: string, changes: VaultChanges, name: string, listed?: VaultRecord): Promise<VaultRecord> {
@@ -292,9 +282,6 @@ export async function guidedChange(context: GuidedContext, id: string, changes: 
     throw configError(
       `Cerby vault ${id} ("${name}") no longer exists at ${context.baseUrl}; run \`pulumi refresh\` to drop it from the stack, then \`pulumi up\` to register it again.`,
     );
-  }
-  if (changes.clientSecret !== undefined) {
-    context.log.warn(rotationInstruction(vault, context.workspace));
   }
   const wanted = { name: changes.name, isDefault: changes.isDefault };
   const pending = pendingChanges(vault, wanted, context.workspace);

@@ -4,6 +4,7 @@ import type { VaultScheme } from "./contract";
 import type { PreflightSettings } from "../project";
 import type { OnDelete } from "./provider";
 import { DEFAULT_REGISTRATION_MODE, type RegistrationMode } from "./registration";
+import type { PendingRotation } from "./rotation";
 
 /** The five values Cerby's "Azure External Keys" strategy asks for. */
 export interface CerbyAkvSettings {
@@ -60,11 +61,28 @@ export interface CerbyVaultArgs {
   /** Settings of scheme kms_byo. */
   kmsByo?: pulumi.Input<CerbyKmsByoSettings>;
   /**
+   * akv: which secret akv.clientSecret is, and how a person confirms a rotation Cerby's API did not
+   * take (guided, or auto without PATCH): until confirmed, the state keeps the previous secret.
+   */
+  clientSecretRotation?: pulumi.Input<CerbyClientSecretRotation>;
+  /**
    * Scheme akv: whether create and a new client secret first prove the key as the service
    * principal, and how long that retries (config cerbyPreflight, cerbyPreflightTimeoutMinutes).
    * Default: on, 10 minutes.
    */
   preflight?: pulumi.Input<PreflightSettings>;
+}
+
+/** The client secret's identity and the person's confirmation (components/cerby/rotation.ts). */
+export interface CerbyClientSecretRotation {
+  /** clientSecretStartDate of the secret in akv.clientSecret. */
+  startDate: pulumi.Input<string>;
+  /** Its Entra key ID. */
+  keyId: pulumi.Input<string>;
+  /** cerbyClientSecretConfirmedStartDate: the start date of the secret a person confirms Cerby holds. */
+  confirmedStartDate?: pulumi.Input<string | undefined>;
+  /** Whether the stack exports the secret as the output clientSecret (which command the instruction gives). */
+  exported: pulumi.Input<boolean>;
 }
 
 /**
@@ -116,6 +134,10 @@ export class CerbyVault extends pulumi.dynamic.Resource {
   /** Secret as a whole: it holds the client secret. */
   declare readonly akv: pulumi.Output<pulumi.Unwrap<CerbyAkvSettings> | undefined>;
   declare readonly kmsByo: pulumi.Output<pulumi.Unwrap<CerbyKmsByoSettings> | undefined>;
+  /** akv: false while a rotated client secret is not confirmed to be in Cerby (npm run verify fails then). */
+  declare readonly clientSecretConfirmed: pulumi.Output<boolean | undefined>;
+  /** The rotated secret (start date, key ID) awaiting confirmation, if any. */
+  declare readonly clientSecretPending: pulumi.Output<PendingRotation | undefined>;
   declare readonly preflight: pulumi.Output<PreflightSettings | undefined>;
 
   constructor(name: string, args: CerbyVaultArgs, opts?: pulumi.CustomResourceOptions) {
@@ -133,6 +155,7 @@ export class CerbyVault extends pulumi.dynamic.Resource {
         registrationWaitMinutes: args.registrationWaitMinutes ?? 0,
         akv: secretAkv(args.akv),
         kmsByo: args.kmsByo,
+        clientSecretRotation: args.clientSecretRotation,
         preflight: args.preflight,
         apiBaseUrl: undefined,
         vaultId: undefined,
@@ -141,6 +164,8 @@ export class CerbyVault extends pulumi.dynamic.Resource {
         workspaceId: undefined,
         createdAt: undefined,
         updatedAt: undefined,
+        clientSecretConfirmed: undefined,
+        clientSecretPending: undefined,
       },
       {
         protect: true,

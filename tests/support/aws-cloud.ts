@@ -55,6 +55,10 @@ export class FakeAws implements MockCloud {
         return { id: inputs.name, state: { arn: `arn:aws:kms:${region}:${AWS_ACCOUNT_ID}:${inputs.name}` } };
       case "aws:iam/role:Role":
         return { id: inputs.name, state: { arn: `arn:aws:iam::${AWS_ACCOUNT_ID}:role/${inputs.name}`, uniqueId: "AROA0123456789EXAMPLE" } };
+      case "aws:iam/policy:Policy": {
+        const arn = `arn:aws:iam::${AWS_ACCOUNT_ID}:policy/${inputs.name}`;
+        return { id: arn, state: { arn, policyId: "ANPA0123456789EXAMPLE" } };
+      }
       case "aws:iam/rolePolicy:RolePolicy":
         return { id: `${inputs.role}:${inputs.name}` };
       case "aws:sns/topic:Topic": {
