@@ -271,7 +271,8 @@ describe("--all", () => {
     expect(modes(alpha)).toEqual(["auto"]);
     expect(modes(beta)).toEqual(["guided", "guided"]);
     const { stdout } = await plan("--all", "--dir", path.join(FIXTURES, "plan-stacks"));
-    expect(count(stdout, "registration             guided")).toBe(2);
+    // The table pads names to each resource's longest input name, so only the words are matched.
+    expect(stdout.match(/^\s+registration\s+guided$/gm) ?? []).toHaveLength(2);
   });
 
   test("a stack with invalid config fails alone: the others are still planned, the exit code is 1", async () => {
