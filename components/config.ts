@@ -195,6 +195,11 @@ export interface ConfigKeySpec {
   /** No default: every stack must set it. False marks a secret that may be left unset. */
   required?: boolean;
   secret?: boolean;
+  /**
+   * A secret most stacks leave unset. Pulumi.yaml leaves it out: the Pulumi CLI stops `pulumi up`
+   * until every key it declares without a default is set, and a secret can have no default there.
+   */
+  optionalSecret?: boolean;
 }
 
 /**
@@ -460,6 +465,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   existingClientSecret: {
     type: "string",
     secret: true,
+    optionalSecret: true,
     required: false,
     description:
       "With adoptExisting: the client secret Cerby holds, so that the preflight and npm run verify can prove access. Unset: they skip that proof and say so.",
@@ -514,6 +520,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   alertWebhookUrl: {
     type: "string",
     secret: true,
+    optionalSecret: true,
     required: false,
     description: "An https webhook the Azure action group also calls. A secret: such URLs carry tokens. Set it with pulumi config set --secret.",
   },
