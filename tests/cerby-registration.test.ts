@@ -300,16 +300,22 @@ describe("auto", () => {
   });
 });
 
+/** Write endpoints off, a vault registered by hand, and this stack's state after adopting it. */
+async function vaultRegisteredByHand(): Promise<{ byHandId: string; outs: CerbyVaultOutputs }> {
+  await start(405);
+  const byHandId = emulator.seed({ name: "Azure Key Vault", scheme: "akv", configuration: { clientSecret: CLIENT_SECRET } }).id;
+  const { provider } = await harness();
+  const outs = (await provider.create(akvInputs())).outs as CerbyVaultOutputs;
+  emulator.requests.length = 0;
+  return { byHandId, outs };
+}
+
 describe("changes in guided mode", () => {
   let byHandId: string;
   let outs: CerbyVaultOutputs;
 
   beforeEach(async () => {
-    await start(405);
-    byHandId = emulator.seed({ name: "Azure Key Vault", scheme: "akv", configuration: { clientSecret: CLIENT_SECRET } }).id;
-    const { provider } = await harness();
-    outs = (await provider.create(akvInputs())).outs as CerbyVaultOutputs;
-    emulator.requests.length = 0;
+    ({ byHandId, outs } = await vaultRegisteredByHand());
   });
 
   test("a rename is an instruction until Cerby shows it, never recorded as done before", async () => {
@@ -365,11 +371,7 @@ describe("a rotation a person carries to Cerby is recorded only once confirmed (
   let outs: CerbyVaultOutputs;
 
   beforeEach(async () => {
-    await start(405);
-    byHandId = emulator.seed({ name: "Azure Key Vault", scheme: "akv", configuration: { clientSecret: CLIENT_SECRET } }).id;
-    const { provider } = await harness();
-    outs = (await provider.create(akvInputs())).outs as CerbyVaultOutputs;
-    emulator.requests.length = 0;
+    ({ byHandId, outs } = await vaultRegisteredByHand());
   });
 
   function cerbysSecret(): unknown {
