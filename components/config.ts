@@ -128,7 +128,7 @@ export interface AzureConfig {
   /** The CerbyVault provider's preflight, passed to it as a resource input. */
   preflight: PreflightSettings;
   tags: Record<string, string>;
-  /** Set when adoptExisting is true: what exists, to import instead of create (README, "Adopting a setup made by hand"). */
+  /** Set when adoptExisting is true: what exists, to import instead of create (docs/operations.md, "Adopting a setup made by hand"). */
   adopt?: AzureAdoption;
 }
 
@@ -154,7 +154,7 @@ export interface AwsConfig {
   /** Cerby cannot disable an AWS KMS vault, so pulumi destroy can only leave it in place. */
   cerbyVaultOnDelete: "retain";
   tags: Record<string, string>;
-  /** Set when adoptExisting is true: the key and role to import instead of create (README, "Adopting a setup made by hand"). */
+  /** Set when adoptExisting is true: the key and role to import instead of create (docs/operations.md, "Adopting a setup made by hand"). */
   adopt?: AwsAdoption;
 }
 
