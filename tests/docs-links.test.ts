@@ -1,25 +1,40 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { anchors, brokenLinks, docReferences, slug } from "./support/doc-links";
 
 const ROOT = join(__dirname, "..");
 
-const PAGES = ["README.md", "CONTRIBUTING.md", ...readdirSync(join(ROOT, "docs")).filter((file) => file.endsWith(".md")).map((file) => `docs/${file}`)];
-
-/** Files whose messages and comments may send a reader to the docs. */
-function sourceFiles(dir: string): string[] {
+/** The files under a folder of the repository whose names match, as paths from the root. */
+function filesUnder(dir: string, name: RegExp): string[] {
+  if (!existsSync(join(ROOT, dir))) return [];
   return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(path);
-    return /\.(ts|js)$/.test(entry.name) ? [path] : [];
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) return filesUnder(path, name);
+    return name.test(entry.name) ? [path] : [];
   });
 }
-const SOURCES = [...["components", "scripts", "tools"].flatMap(sourceFiles), "index.ts", "Pulumi.yaml", ".ci/run"];
 
-describe("links in the README, CONTRIBUTING.md and docs/", () => {
+const ROOT_FILES = readdirSync(ROOT);
+const PAGES = [
+  ...ROOT_FILES.filter((file) => file.endsWith(".md")),
+  ...filesUnder("docs", /\.md$/),
+  ...filesUnder("examples", /\.md$/),
+];
+
+/** Files whose messages, comments and instructions may send a reader to the docs. */
+const SOURCES = [
+  ...["components", "scripts", "tools"].flatMap((dir) => filesUnder(dir, /\.(ts|js)$/)),
+  ...filesUnder("examples", /\.(md|ya?ml)$/),
+  ...ROOT_FILES.filter((file) => /^(index\.ts|Pulumi(\.[\w-]+)?\.yaml)$/.test(file)),
+  ".ci/run",
+];
+
+describe("links in the README, CONTRIBUTING.md, docs/ and examples/", () => {
   test("the pages the README's documentation list promises exist", () => {
     expect(PAGES).toEqual(
       expect.arrayContaining([
+        "README.md",
+        "CONTRIBUTING.md",
         "docs/operations.md",
         "docs/cerby-registration.md",
         "docs/aws-kms.md",
@@ -74,7 +89,7 @@ describe("the code's messages point at pages and headings that exist", () => {
   });
 
   test("the messages that send the reader to the docs are found (the check above is not vacuous)", () => {
-    const where = new Set(references.map((reference) => relative(ROOT, join(ROOT, reference.source))));
+    const where = new Set(references.map((reference) => reference.source));
     expect([...where]).toEqual(
       expect.arrayContaining([
         "components/keyContinuity.ts",
