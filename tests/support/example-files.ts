@@ -71,10 +71,13 @@ export function actionsUsed(text: string): string[] {
  * (`uses: owner/repo@<sha> # v1.2.3`). Local actions (./path) need no pin.
  */
 export function unpinnedActions(text: string): string[] {
-  const pinnedLines = new Set(
-    [...text.matchAll(/^\s*(?:-\s+)?uses:\s*([\w.-]+\/[\w./-]+)@([0-9a-f]{40})\s+#\s*v\d+\.\d+\.\d+\s*$/gm)].map((match) => `${match[1]}@${match[2]}`),
-  );
-  return actionsUsed(text).filter((action) => !action.startsWith("./") && !pinnedLines.has(action));
+  const lines = text.split("\n").filter((line) => /^\s*(?:-\s+)?uses:/.test(line) && !/uses:\s*["']?\.\//.test(line));
+  const unpinned = lines
+    .filter((line) => !/uses:\s*[\w.-]+\/[\w./-]+@[0-9a-f]{40}\s+#\s*v\d+\.\d+\.\d+\s*$/.test(line))
+    .map((line) => line.replace(/^\s*(?:-\s+)?uses:\s*/, "").replace(/\s*#.*$/, ""));
+  const used = actionsUsed(text).filter((action) => !action.startsWith("./"));
+  // A `uses:` the line scan cannot see (flow style, or several on a line) cannot be checked.
+  return used.length === lines.length ? unpinned : [...unpinned, `${used.length - lines.length} uses: not on a line of its own`];
 }
 
 const STORED_CLOUD_CREDENTIAL =
