@@ -83,6 +83,13 @@ describe("examples/: every npm script and config key named exists", () => {
     expect(flags.length).toBeGreaterThan(0);
     expect(flags.filter((flag) => !stdout.includes(`${flag} `))).toEqual([]);
   });
+
+  test("the flag check reads the flags after npm run plan's -- and catches one the planner lacks", async () => {
+    const { stdout } = await planInProcess("--help");
+    const text = broken(readText(GITHUB[0]), "--format markdown", "--output markdown");
+    expect(planFlags(text)).toEqual(["--stack", "--output"]);
+    expect(planFlags(text).filter((flag) => !stdout.includes(`${flag} `))).toEqual(["--output"]);
+  });
 });
 
 describe("examples/pipelines/github: pinned actions and OIDC", () => {
