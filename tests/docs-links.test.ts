@@ -97,13 +97,17 @@ describe("the code's messages point at pages and headings that exist", () => {
         "components/azure/existing.ts",
         "components/aws/tamperAlerts.ts",
         "scripts/verify-alerts.ts",
+        "examples/pipelines/README.md",
+        "examples/pipelines/github/deploy.yml",
+        "examples/Pulumi.adopt-existing.yaml",
       ]),
     );
   });
 
   test("a reference to a heading that moved away is reported", () => {
-    const [reference] = docReferences("x.ts", 'see README, \\"Client-secret rotation\\".');
+    const [reference, inShell] = docReferences("x.ts", 'see README, \\"Client-secret rotation\\". echo "(README\'s \'State\')"');
     expect(reference).toEqual({ source: "x.ts", page: "README.md", heading: "Client-secret rotation" });
+    expect(inShell).toEqual({ source: "x.ts", page: "README.md", heading: "State" });
     expect(anchors(readFileSync(join(ROOT, "README.md"), "utf8")).has(slug(reference.heading))).toBe(false);
   });
 });

@@ -88,14 +88,15 @@ export interface DocReference {
 }
 
 /**
- * The page-and-heading references in a source file's text. Quotes may be escaped (inside string
- * literals, once or twice).
+ * The page-and-heading references in a source file's text. The heading is in double quotes, which
+ * may be escaped (inside string literals, once or twice), or in single quotes (inside a shell
+ * string).
  */
 export function docReferences(source: string, text: string): DocReference[] {
-  const pattern = /\b(README(?:\.md)?|CONTRIBUTING\.md|docs\/[\w.-]+\.md)(?:'s)?,?\s+(?:section\s+)?\\{0,2}"([^"\\]+)\\{0,2}"/g;
+  const pattern = /\b(README(?:\.md)?|CONTRIBUTING\.md|docs\/[\w.-]+\.md)(?:'s)?,?\s+(?:section\s+)?(?:\\{0,2}"([^"\\]+)\\{0,2}"|'([^'\\]+)')/g;
   return [...text.matchAll(pattern)].map((match) => ({
     source,
     page: match[1] === "README" ? "README.md" : match[1],
-    heading: match[2],
+    heading: match[2] ?? match[3],
   }));
 }
