@@ -219,7 +219,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   azureEnabled: {
     type: "boolean",
     group: "general",
-    change: refused(["protect"], ["resource group", "key vault", "key", "key guard", "Entra application", "service principal", "client secret", "Cerby's role assignment", "deployer grant", "delete lock", "Cerby vault"], "false would remove the Azure integration; true later is fine"),
+    change: refused(["protect"], ["resource group", "key vault", "key", "key guard", "Entra application", "service principal", "client secret", "role assignment for Cerby", "deployer grant", "delete lock", "Cerby vault"], "false would remove the Azure integration; true later is fine"),
     default: true, description: "Create the Azure Key Vault integration.",
   },
   awsEnabled: {
@@ -305,7 +305,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   resourceGroupName: {
     type: "string",
     group: "azure",
-    change: refused(["guard", "protect"], ["resource group", "key vault", "key", "delete lock", "Cerby's role assignment", "deployer grant"]),
+    change: refused(["guard", "protect"], ["resource group", "key vault", "key", "delete lock", "role assignment for Cerby", "deployer grant"]),
     default: "rg-cerby-external-keys",
     description: "Resource group that holds the Key Vault.",
   },
@@ -319,7 +319,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   keyVaultName: {
     type: "string",
     group: "azure",
-    change: refused(["cerby", "guard", "protect"], ["key vault", "key", "delete lock", "Cerby's role assignment", "deployer grant"]),
+    change: refused(["cerby", "guard", "protect"], ["key vault", "key", "delete lock", "role assignment for Cerby", "deployer grant"]),
     default: "",
     description: "Key Vault name, globally unique. When unset a stable name kv-cerby-<6 random> is generated once.",
   },
@@ -369,7 +369,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   keyName: {
     type: "string",
     group: "azure",
-    change: refused(["cerby", "guard", "protect"], ["key", "Cerby's role assignment"]),
+    change: refused(["cerby", "guard", "protect"], ["key", "role assignment for Cerby"]),
     default: "cerby-external-key", description: "Name of the RSA-4096 key (1–127 letters, digits, hyphens).",
   },
   keyType: {
@@ -396,7 +396,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   servicePrincipalRole: {
     type: "string",
     group: "azure",
-    change: changeable(undefined, ["Cerby's role assignment"]),
+    change: changeable(undefined, ["role assignment for Cerby"]),
     allowed: SERVICE_PRINCIPAL_ROLES,
     default: "crypto-user",
     description:
@@ -405,7 +405,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   roleScope: {
     type: "string",
     group: "azure",
-    change: changeable(undefined, ["Cerby's role assignment"]),
+    change: changeable(undefined, ["role assignment for Cerby"]),
     allowed: ["key", "vault"],
     default: "key",
     description: "Scope of the service principal's role: key (narrowest) or vault.",
@@ -606,7 +606,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   adoptExisting: {
     type: "boolean",
     group: "general",
-    change: refused(["cerby", "protect"], ["Entra application", "service principal", "key vault", "key", "Cerby's role assignment"], "keep it true once the stack has adopted a setup"),
+    change: refused(["cerby", "protect"], ["Entra application", "service principal", "key vault", "key", "role assignment for Cerby"], "keep it true once the stack has adopted a setup"),
     default: false,
     description:
       "Adopt a setup made by hand with Cerby's manual procedure: import the existing application, vault, key and role assignment (AWS: key, replica and role) instead of creating them, changing nothing on the first run.",
@@ -622,7 +622,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   existingRoleAssignmentId: {
     type: "string",
     group: "azure",
-    change: refused(["protect"], ["Cerby's role assignment"], "it names the assignment the stack adopted"),
+    change: refused(["protect"], ["role assignment for Cerby"], "it names the assignment the stack adopted"),
     default: "",
     description:
       "With adoptExisting: ARM ID of the existing role assignment that lets the service principal use the key, to import it. Unset: the program creates one (servicePrincipalRole at roleScope).",
@@ -640,7 +640,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   adoptApplyDefaults: {
     type: "array",
     group: "azure",
-    change: changeable("adding one applies it; taking deleteLock or role out again is refused by protect: it would remove the lock or replace Cerby's role assignment"),
+    change: changeable("adding one applies it; taking deleteLock or role out again is refused by protect: it would remove the lock or replace role assignment for Cerby"),
     allowed: ADOPT_DEFAULTS,
     default: [],
     description: `With adoptExisting: which of this project's defaults to apply to what was adopted (${ADOPT_DEFAULTS.join(", ")}); the first run applies none and warns about each difference.`,

@@ -17,7 +17,7 @@ export type ChangedResource =
   | "KMS replica"
   | "IAM role"
   | "client secret"
-  | "Cerby's role assignment"
+  | "role assignment for Cerby"
   | "deployer grant"
   | "delete lock"
   | "KMS aliases";

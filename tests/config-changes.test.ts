@@ -121,7 +121,7 @@ const EXTRA_PROBES: Record<string, ExtraProbe> = {
   adoptApplyDefaults: {
     setup: "adopt-azure",
     base: { adoptApplyDefaults: ["deleteLock", "role"] }, change: { adoptApplyDefaults: [] },
-    expected: { replaced: ["Cerby's role assignment", "delete lock"], protectedReplaced: ["Cerby's role assignment", "delete lock"], refusedBy: [] },
+    expected: { replaced: ["role assignment for Cerby", "delete lock"], protectedReplaced: ["role assignment for Cerby", "delete lock"], refusedBy: [] },
   },
   purgeProtection: { setup: "azure", base: { purgeProtection: false }, change: { purgeProtection: true }, expected: { replaced: [], protectedReplaced: [], refusedBy: [] } },
   awsPrimaryRegion: {
@@ -203,7 +203,7 @@ async function outcomeOf(probe: Probe): Promise<ChangeOutcome & { before: Run }>
 }
 
 const sorted = (names: ChangedResource[]) => [...names].sort();
-const ROLE_ASSIGNMENTS: ChangedResource[] = ["Cerby's role assignment", "deployer grant"];
+const ROLE_ASSIGNMENTS: ChangedResource[] = ["role assignment for Cerby", "deployer grant"];
 
 describe("docs/configuration.md's \"Can change after the first deploy\" is what the program does", () => {
   test("every key has a probe here, so a new key cannot go unchecked", () => {

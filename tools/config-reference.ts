@@ -32,7 +32,7 @@ const list = (items: readonly string[]) => (items.length < 2 ? items.join("") : 
 /** The "Can change after the first deploy" cell. */
 export function changeColumn(change: ChangeEffect): string {
   const replaces = change.replaces.length > 0 ? `replaces the ${list(change.replaces)}` : "";
-  const lock = change.replaces.some((name) => name === "Cerby's role assignment" || name === "deployer grant")
+  const lock = change.replaces.some((name) => name === "role assignment for Cerby" || name === "deployer grant")
     ? "; with keyVaultDeleteLock on it takes three runs (README, \"Changes that replace the key or the vault\")"
     : "";
   if (change.canChange) {
@@ -111,8 +111,9 @@ at once, with the key, the value and the fix; the rules live in \`components/con
 \`components/validation.ts\`, and \`npm run plan\` shows the result offline. "Can change after the
 first deploy" says what a change to a deployed stack does; \`tests/config-changes.test.ts\` checks
 each entry against the program. "Replaces" means Pulumi creates a new resource and drops the old
-one; the key, its vault, the KMS key and replica, the IAM role, the Entra application and the
-Cerby vault are protected, so a change that would replace or remove one is refused at preview.`;
+one. The resource group, vault, key and delete lock, the Entra application and its service
+principal, the KMS key and replica, the IAM role, the key guard and the Cerby vault are protected:
+a change that would replace or remove one of them is refused at preview.`;
 
 /** The whole of docs/configuration.md. */
 export function configurationDoc(): string {
@@ -124,9 +125,14 @@ export function configurationDoc(): string {
   ].join("\n\n") + "\n";
 }
 
+/** Whether docs/configuration.md is what configurationDoc makes. */
+export function configurationDocUpToDate(): boolean {
+  return readFileSync(CONFIGURATION_DOC, "utf8") === configurationDoc();
+}
+
 if (require.main === module) {
   if (process.argv.includes("--check")) {
-    if (readFileSync(CONFIGURATION_DOC, "utf8") !== configurationDoc()) {
+    if (!configurationDocUpToDate()) {
       console.error("docs/configuration.md is out of date: run `npm run docs:config`.");
       process.exit(1);
     }

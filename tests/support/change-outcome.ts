@@ -54,7 +54,7 @@ function docName(resource: RecordedResource): ChangedResource | undefined {
     case AZURE_TYPES.cerbyVault:
       return "Cerby vault";
     case AZURE_TYPES.roleAssignment:
-      return resource.name.endsWith("-deployer") ? "deployer grant" : "Cerby's role assignment";
+      return resource.name.endsWith("-deployer") ? "deployer grant" : "role assignment for Cerby";
     case "aws:kms/key:Key":
       return "KMS key";
     case "aws:kms/replicaKey:ReplicaKey":
