@@ -445,7 +445,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   grantDeployerAccess: {
     type: "boolean",
     group: "azure",
-    change: changeable(undefined, ["deployer grant"]),
+    change: changeable("true again creates it", [], ["deployer grant"]),
     default: true,
     description: "Grant the identity running pulumi up the deployerRole on the vault before the key is created.",
   },

@@ -34,15 +34,17 @@ export interface ChangeEffect {
   canChange: boolean;
   /** Exactly the resources (of those named above) the change replaces or removes. */
   replaces: ChangedResource[];
+  /** Those of `replaces` that it removes rather than replaces, where it can change. */
+  removes?: ChangedResource[];
   /** Every check that refuses the change; empty when it can change. */
   refusedBy: Refuser[];
   /** What else a reader must know, in a few words. With `azure`: what Azure refuses, since mocks cannot show it. */
   note?: string;
 }
 
-/** A change the program applies: in place, or by replacing only `replaces`. */
-export function changeable(note?: string, replaces: ChangedResource[] = []): ChangeEffect {
-  return { canChange: true, replaces, refusedBy: [], note };
+/** A change the program applies: in place, or by replacing `replaces` and removing `removes`, nothing else. */
+export function changeable(note?: string, replaces: ChangedResource[] = [], removes: ChangedResource[] = []): ChangeEffect {
+  return { canChange: true, replaces: [...replaces, ...removes], removes, refusedBy: [], note };
 }
 
 /** A change that is refused, by `refusedBy`, before or while it would replace `replaces`. */

@@ -31,7 +31,9 @@ const list = (items: readonly string[]) => (items.length < 2 ? items.join("") : 
 
 /** The "Can change after the first deploy" cell. */
 export function changeColumn(change: ChangeEffect): string {
-  const replaces = change.replaces.length > 0 ? `replaces the ${list(change.replaces)}` : "";
+  const removes = change.removes ?? [];
+  const replaced = change.replaces.filter((name) => !removes.includes(name));
+  const replaces = [replaced.length > 0 ? `replaces the ${list(replaced)}` : "", removes.length > 0 ? `removes the ${list(removes)}` : ""].filter(Boolean).join(", ");
   const lock = change.replaces.some((name) => name === "role assignment for Cerby" || name === "deployer grant")
     ? "; with keyVaultDeleteLock on it takes three runs (README, \"Changes that replace the key or the vault\")"
     : "";

@@ -95,6 +95,8 @@ export interface Run {
 export interface ChangeOutcome {
   /** Resources (docs names) the engine would replace, or remove because the new run no longer declares them. */
   replaced: ChangedResource[];
+  /** Those of them the second run no longer declares. */
+  removed: ChangedResource[];
   /** Those of them that are protected: the engine refuses the whole run. */
   protectedReplaced: ChangedResource[];
   /** The dynamic providers whose diff refuses the change. */
@@ -140,6 +142,7 @@ function guardRefuses(before: RecordedResource, after: RecordedResource): boolea
 export async function changeOutcome(before: Run, after: Run): Promise<ChangeOutcome> {
   const byUrn = new Map(after.result.resources.map((resource) => [resource.urn, resource]));
   const replaced = new Set<ChangedResource>();
+  const removed = new Set<ChangedResource>();
   const protectedReplaced = new Set<ChangedResource>();
   const refusedBy = new Set<"cerby" | "guard">();
   for (const resource of before.result.resources.filter((candidate) => candidate.custom)) {
@@ -153,10 +156,13 @@ export async function changeOutcome(before: Run, after: Run): Promise<ChangeOutc
     }
     if (name !== undefined && (next === undefined || replacedInPlace(resource, next, [before, after]))) {
       replaced.add(name);
+      if (next === undefined) {
+        removed.add(name);
+      }
       if (resource.protect) {
         protectedReplaced.add(name);
       }
     }
   }
-  return { replaced: [...replaced].sort(), protectedReplaced: [...protectedReplaced].sort(), refusedBy: [...refusedBy].sort() };
+  return { replaced: [...replaced].sort(), removed: [...removed].sort(), protectedReplaced: [...protectedReplaced].sort(), refusedBy: [...refusedBy].sort() };
 }
