@@ -196,11 +196,14 @@ async function run(setup: Setup, config: Record<string, unknown>): Promise<Run> 
   }
 }
 
-async function outcomeOf(probe: Probe): Promise<ChangeOutcome & { before: Run }> {
+async function outcomeOf(probe: Probe): Promise<ChangeOutcome & { before: Run; after: Run }> {
   const before = await run(probe.setup, probe.base ?? {});
   const after = await run(probe.setup, { ...probe.base, ...probe.change });
-  return { ...(await changeOutcome(before, after)), before };
+  return { ...(await changeOutcome(before, after)), before, after };
 }
+
+/** The key vault's inputs in a run, as the engine receives them. */
+const vaultInputs = (run: Run) => run.result.resources.find((resource) => resource.type === AZURE_TYPES.vault)?.rawInputs;
 
 const sorted = (names: ChangedResource[]) => [...names].sort();
 const ROLE_ASSIGNMENTS: ChangedResource[] = ["role assignment for Cerby", "deployer grant"];
@@ -234,6 +237,7 @@ describe("docs/configuration.md's \"Can change after the first deploy\" is what 
       if (change.refusedBy.includes("azure")) {
         // Mocks cannot show Azure's refusal: what they show is that the vault is asked to change in place.
         expect(change.note).toBeDefined();
+        expect(vaultInputs(outcome.after)).not.toEqual(vaultInputs(outcome.before));
       }
       if (change.replaces.some((name) => ROLE_ASSIGNMENTS.includes(name)) && change.canChange) {
         // The column's warning about the delete lock applies: the default stack locks the vault.

@@ -19,7 +19,7 @@ const GROUPS: Record<ConfigGroup, string> = {
 };
 
 const REFUSERS: Record<Refuser, string> = {
-  config: "the config check",
+  config: "the program's config check",
   cerby: "the Cerby vault provider",
   guard: "the key guard",
   protect: "`protect`",
