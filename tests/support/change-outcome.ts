@@ -3,7 +3,8 @@ import { CerbyVaultProvider } from "../../components/cerby/provider";
 import { inputApiUrl } from "../../components/cerby/endpoint";
 import type { ChangedResource } from "../../components/configChange";
 import { continuityDiff, type KeyContinuityInputs } from "../../components/keyContinuity";
-import { isSecretValue, type MockRunResult, type RecordedResource } from "../../tools/mock-runtime";
+import type { MockRunResult, RecordedResource } from "../../tools/mock-runtime";
+import { withoutSecrets } from "./provider-host";
 import { AZURE_TYPES } from "./resource-types";
 
 /**
@@ -68,20 +69,6 @@ function docName(resource: RecordedResource): ChangedResource | undefined {
   }
 }
 
-/** A raw value with secrets unwrapped, as a provider receives it. */
-function plain(value: unknown): unknown {
-  if (isSecretValue(value)) {
-    return plain(value.value);
-  }
-  if (Array.isArray(value)) {
-    return value.map(plain);
-  }
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plain(item)]));
-  }
-  return value;
-}
-
 function at(inputs: Record<string, unknown>, path: string): unknown {
   return path.split(".").reduce<unknown>((value, part) => (typeof value === "object" && value !== null ? (value as Record<string, unknown>)[part] : undefined), inputs);
 }
@@ -106,7 +93,7 @@ export interface ChangeOutcome {
 /** Whether the engine would replace `before` with `after`, judged by its provider's replacement inputs. */
 function replacedInPlace(before: RecordedResource, after: RecordedResource, runs: [Run, Run]): boolean {
   const paths = (REPLACED_ON[before.type] ?? []).filter((path) => !before.ignoreChanges.includes(path.split(".")[0]));
-  const [oldInputs, newInputs] = [plain(before.rawInputs), plain(after.rawInputs)] as Record<string, unknown>[];
+  const [oldInputs, newInputs] = [withoutSecrets(before.rawInputs), withoutSecrets(after.rawInputs)] as Record<string, unknown>[];
   const region = (run: Run) => (before.type.startsWith("aws:kms/") ? run.regionOf?.get(before.name) : undefined);
   // An ID in state that no import set was created, and differs from any ID an import now names.
   const reimported = after.importId !== undefined && after.importId !== before.importId;
@@ -115,11 +102,11 @@ function replacedInPlace(before: RecordedResource, after: RecordedResource, runs
 
 /** What the Cerby vault's diff says: it throws when the change would re-key the vault. */
 async function cerbyVaultRefuses(before: RecordedResource, after: RecordedResource): Promise<boolean> {
-  const inputs = plain(before.rawInputs) as Record<string, unknown>;
+  const inputs = withoutSecrets(before.rawInputs) as Record<string, unknown>;
   // The state create leaves: the inputs, the vault's ID and the API URL it was created at.
   const state = { ...inputs, vaultId: "vault-1", state: "enabled", isDefault: inputs.setAsDefault ?? false, apiBaseUrl: inputApiUrl(inputs) };
   try {
-    await new CerbyVaultProvider().diff("vault-1", state as never, plain(after.rawInputs) as never);
+    await new CerbyVaultProvider().diff("vault-1", state as never, withoutSecrets(after.rawInputs) as never);
     return false;
   } catch {
     return true;
@@ -128,7 +115,7 @@ async function cerbyVaultRefuses(before: RecordedResource, after: RecordedResour
 
 function guardRefuses(before: RecordedResource, after: RecordedResource): boolean {
   try {
-    continuityDiff(plain(before.rawInputs) as KeyContinuityInputs, plain(after.rawInputs) as KeyContinuityInputs);
+    continuityDiff(withoutSecrets(before.rawInputs) as KeyContinuityInputs, withoutSecrets(after.rawInputs) as KeyContinuityInputs);
     return false;
   } catch {
     return true;
