@@ -25,6 +25,7 @@ const PAGES = [
 const SOURCES = [
   ...["components", "scripts", "tools"].flatMap((dir) => filesUnder(dir, /\.(ts|js)$/)),
   ...filesUnder("examples", /\.(md|ya?ml)$/),
+  ...filesUnder("docs", /\.md$/),
   ...ROOT_FILES.filter((file) => /^(index\.ts|Pulumi(\.[\w-]+)?\.yaml)$/.test(file)),
   ".ci/run",
 ];
