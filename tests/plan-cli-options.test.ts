@@ -11,7 +11,7 @@ import { ROOT, type PlanRun } from "./support/plan-run";
  * environment as npm_config_<name> (hence the message naming the command meant).
  */
 
-async function plan(argv: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<PlanRun> {
+async function plan(argv: string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<PlanRun> {
   let stdout = "";
   let stderr = "";
   const code = await runPlanCli(argv, {
