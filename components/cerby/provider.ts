@@ -14,7 +14,7 @@ import {
   checkKmsKeyId,
   checkVaultUrl,
 } from "../validation";
-import { CerbyClient, ClientTuning } from "./client";
+import { CerbyClient, ClientTuning, KEY_ADMINS, SET_API_KEY } from "./client";
 import { AkvConfiguration, KmsByoConfiguration, SCHEME_TITLES, VAULT_SCHEMES, VaultChanges, VaultRecord, VaultScheme } from "./contract";
 import { inputApiUrl, recordedApiUrl, vaultInApp } from "./endpoint";
 import { configError, isApiError, redact, redactError, vaultConflictError } from "./errors";
@@ -484,7 +484,7 @@ export class CerbyVaultProvider implements CompleteProvider {
   private conflictMessage(vault: VaultRecord, inputs: CerbyVaultInputs): string {
     const setting = VAULT_NAME_SETTING[inputs.scheme];
     return (
-      `Cerby already has a ${SCHEME_TITLES[inputs.scheme]} vault in this workspace, ${describe(vault)}, and allows one per ` +
+      `Cerby already has a ${SCHEME_TITLES[inputs.scheme]} vault in this workspace: ${describe(vault)}, and allows one per ` +
       `workspace, so "${inputs.name}" cannot be created. To manage that vault with this stack, give this resource its name ` +
       `(\`pulumi config set ${setting} ${JSON.stringify(vault.name)}\`) or rename it in the Cerby app to ${JSON.stringify(inputs.name)}, ` +
       "then run `pulumi up` again: a vault of the same scheme and name is adopted (its key settings and client secret are kept; " +
@@ -661,8 +661,8 @@ export class CerbyVaultProvider implements CompleteProvider {
     }
     if (this.apiKey === undefined) {
       throw configError(
-        `No Cerby API key: set the stack secret ${API_KEY_SETTING} (\`pulumi config set --secret cerbyApiKey <key>\`) or the ` +
-          `${API_KEY_ENV} environment variable. A workspace Owner, Super Admin or Admin creates keys in the Cerby web app; ` +
+        `No Cerby API key: set the stack secret ${API_KEY_SETTING} (${SET_API_KEY}) or the ${API_KEY_ENV} environment ` +
+          `variable. Keys are created in the Cerby web app by ${KEY_ADMINS}; ` +
           'the key needs the "vaults" scopes (read and manage vaults).',
       );
     }
