@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CompleteProvider } from "../bundledProvider";
 import { redactError } from "../cerby/errors";
-import { DEFAULT_PREFLIGHT_TIMEOUT_MS, NEW_SECRET_REPLICATION_MS, preflightAzureKey, type AzureKeyTarget, type PreflightOptions } from "./preflight";
+import { NEW_SECRET_REPLICATION_MS, preflightAzureKey, type AzureKeyTarget, type PreflightOptions } from "./preflight";
 
 export interface KeyPreflightInputs extends AzureKeyTarget {
   /** How long propagation-type failures are retried (config cerbyPreflightTimeoutMinutes). */
@@ -15,7 +15,7 @@ export interface KeyPreflightInputs extends AzureKeyTarget {
 }
 
 /** The inputs that are what the CerbyVault sends Cerby: a change of any of them is proved again. */
-export const PROVED_INPUTS = ["tenantId", "clientId", "clientSecret", "vaultUrl", "keyName"] as const;
+const PROVED_INPUTS = ["tenantId", "clientId", "clientSecret", "vaultUrl", "keyName"] as const;
 
 /** Test seams; the provider host builds the provider without them. */
 export interface KeyPreflightProviderOptions {
@@ -66,7 +66,7 @@ export class AzureKeyPreflightProvider implements CompleteProvider {
           // The secret may have been created or rotated moments ago, in this same deployment.
           newSecretGraceMs: NEW_SECRET_REPLICATION_MS,
           ...this.options.preflight,
-          timeoutMs: inputs.timeoutMs ?? DEFAULT_PREFLIGHT_TIMEOUT_MS,
+          timeoutMs: inputs.timeoutMs,
           log: this.options.log ?? ((message) => void pulumi.log.info(message)),
         },
       );
