@@ -487,7 +487,7 @@ export class CerbyVaultProvider implements CompleteProvider {
       `Cerby already has a ${SCHEME_TITLES[inputs.scheme]} vault in this workspace: ${describe(vault)}, and allows one per ` +
       `workspace, so "${inputs.name}" cannot be created. To manage that vault with this stack, give this resource its name ` +
       `(\`pulumi config set ${setting} ${JSON.stringify(vault.name)}\`) or rename it in the Cerby app to ${JSON.stringify(inputs.name)}, ` +
-      "then run `pulumi up` again: a vault of the same scheme and name is adopted (its key settings and client secret are kept; " +
+      "then run `pulumi up` again: a vault of the same scheme and name is adopted, not re-created (its key settings and client secret are kept; " +
       "only the default flag is set). Adopt it only if it uses this stack's key; otherwise migrate its items and disable it in Cerby first."
     );
   }
