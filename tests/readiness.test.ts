@@ -4,6 +4,10 @@
  * 404 (the key does not exist yet), which proves access. The same provider in the real provider
  * host is tested in tests/engine-readiness.test.ts.
  */
+import * as fs from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import * as os from "node:os";
+import * as path from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
 import { DataPlaneReadinessProvider, deployerSignIn, waitForDataPlaneAccess, type ReadinessInputs } from "../components/azure/readinessProvider";
 import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
@@ -79,8 +83,19 @@ describe("deployerSignIn: the credential azure-native would use", () => {
     expect(deployerSignIn(none, {})).toMatchObject({ kind: "the Azure CLI login" });
   });
 
-  test("OIDC and client certificates are not supported: the caller falls back to the fixed wait", () => {
-    expect(deployerSignIn(none, { ARM_USE_OIDC: "true", ARM_CLIENT_ID: "c" })).toEqual({ unsupported: expect.stringContaining("OIDC or a client certificate") });
+  test("OIDC with a token, a token file or GitHub's token request signs in as the federated identity", () => {
+    const ids = { ARM_USE_OIDC: "true", ARM_CLIENT_ID: DEPLOYER.clientId, ARM_TENANT_ID: DEPLOYER.tenantId };
+    const federated = { kind: `federated identity ${DEPLOYER.clientId} (OIDC)` };
+    expect(deployerSignIn(none, { ...ids, ARM_OIDC_TOKEN: "t" })).toMatchObject(federated);
+    expect(deployerSignIn(none, { ...ids, ARM_OIDC_TOKEN_FILE_PATH: "/token" })).toMatchObject(federated);
+    expect(deployerSignIn(none, { ...ids, ACTIONS_ID_TOKEN_REQUEST_URL: "https://token.actions.example/x", ACTIONS_ID_TOKEN_REQUEST_TOKEN: "r" })).toMatchObject(federated);
+    const config: Record<string, string> = { "azure-native:useOidc": "true", "azure-native:oidcToken": "t" };
+    expect(deployerSignIn((key) => config[key], { ARM_CLIENT_ID: DEPLOYER.clientId, ARM_TENANT_ID: DEPLOYER.tenantId })).toMatchObject(federated);
+  });
+
+  test("OIDC without a token source, client ID or tenant, and client certificates, are not supported: the caller falls back to the fixed wait", () => {
+    expect(deployerSignIn(none, { ARM_USE_OIDC: "true", ARM_CLIENT_ID: "c", ARM_TENANT_ID: "t" })).toEqual({ unsupported: expect.stringContaining("OIDC is on but") });
+    expect(deployerSignIn(none, { ARM_USE_OIDC: "true", ARM_TENANT_ID: "t", ARM_OIDC_TOKEN: "x" })).toEqual({ unsupported: expect.stringContaining("client ID") });
     expect(deployerSignIn(none, { ARM_CLIENT_CERTIFICATE_PATH: "/c.pfx" })).toEqual({ unsupported: expect.stringContaining("client certificate") });
   });
 });
@@ -102,8 +117,8 @@ describe("DataPlaneReadinessProvider", () => {
   });
 
   test("a credential kind it cannot use falls back to the configured fixed wait, and says so", async () => {
-    await provider({ ARM_USE_OIDC: "true" }).create(inputs);
-    expect(logs).toEqual([expect.stringMatching(/^Cannot probe .* \(azure-native signs in with OIDC.*\); waiting the fixed 0 s of rolePropagationWaitSeconds instead\.$/)]);
+    await provider({ ARM_CLIENT_CERTIFICATE_PATH: "/deployer.pfx" }).create(inputs);
+    expect(logs).toEqual([expect.stringMatching(/^Cannot probe .* \(azure-native signs in with a client certificate.*\); waiting the fixed 0 s of rolePropagationWaitSeconds instead\.$/)]);
   });
 
   test("a failed sign-in falls back to the fixed wait too", async () => {
@@ -117,5 +132,79 @@ describe("DataPlaneReadinessProvider", () => {
     const instance = provider({});
     expect(await instance.diff("id", inputs, { ...inputs, timeoutSeconds: 120 })).toEqual({ changes: false, replaces: [] });
     expect(await instance.diff("id", inputs, { ...inputs, trigger: `${ROLE_ASSIGNMENT}-new` })).toEqual({ changes: true, replaces: ["trigger"] });
+  });
+});
+
+describe("DataPlaneReadinessProvider with OIDC federation, as a pipeline signs in", () => {
+  const FEDERATED_TOKEN = "eyJ.federated-token-from-ci.sig";
+  const REQUEST_TOKEN = "ci-request-token-Qx7~never-logged";
+  const inputs: ReadinessInputs = { ...target, timeoutSeconds: 60, fallbackSeconds: 0 };
+  const ids = { ARM_USE_OIDC: "true", ARM_CLIENT_ID: DEPLOYER.clientId, ARM_TENANT_ID: DEPLOYER.tenantId };
+  let tokenService: Server;
+  let tokenServiceUrl: string;
+  let tokenRequests: { url: string; authorization: string | undefined }[];
+
+  beforeAll(async () => {
+    // GitHub Actions' ID token service: GET with the job's bearer token, the audience as a query parameter.
+    tokenService = createServer((request: IncomingMessage, response) => {
+      tokenRequests.push({ url: request.url ?? "", authorization: request.headers.authorization });
+      const authorized = request.headers.authorization === `Bearer ${REQUEST_TOKEN}`;
+      response.writeHead(authorized ? 200 : 401, { "content-type": "application/json" });
+      response.end(JSON.stringify(authorized ? { value: FEDERATED_TOKEN } : { message: "Bad credentials" }));
+    });
+    await new Promise<void>((resolve) => tokenService.listen(0, "127.0.0.1", resolve));
+    tokenServiceUrl = `http://127.0.0.1:${(tokenService.address() as { port: number }).port}/_apis/token?api-version=2.0`;
+  });
+
+  afterAll(() => new Promise<void>((resolve) => tokenService.close(() => resolve())));
+
+  beforeEach(() => {
+    tokenRequests = [];
+    azure.principal.federatedToken = FEDERATED_TOKEN;
+  });
+
+  afterEach(() => {
+    azure.principal.federatedToken = undefined;
+    expect(logs.join("\n")).not.toContain(REQUEST_TOKEN);
+    expect(logs.join("\n")).not.toContain(FEDERATED_TOKEN);
+  });
+
+  function provider(env: NodeJS.ProcessEnv): DataPlaneReadinessProvider {
+    return new DataPlaneReadinessProvider({ ...routed(), env, log: (line) => logs.push(line) });
+  }
+
+  test("GitHub's token request: the federated token is asked for with the Entra audience, and the probe polls through 403 to 404", async () => {
+    azure.forbidGet = 2;
+    await provider({ ...ids, ACTIONS_ID_TOKEN_REQUEST_URL: tokenServiceUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }).create(inputs);
+    expect(tokenRequests[0]).toEqual({ url: "/_apis/token?api-version=2.0&audience=api%3A%2F%2FAzureADTokenExchange", authorization: `Bearer ${REQUEST_TOKEN}` });
+    expect(logs[0]).toContain(`Waiting until federated identity ${DEPLOYER.clientId} (OIDC) can use ${FAKE_VAULT_URL}`);
+    expect(logs[logs.length - 1]).toMatch(/^The deploying identity can use .* \(poll 3, /);
+    expect(azure.forbidGet).toBe(0);
+  });
+
+  test("a token in ARM_OIDC_TOKEN_FILE_PATH is read and trusted", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oidc-"));
+    try {
+      fs.writeFileSync(path.join(dir, "token"), `${FEDERATED_TOKEN}\n`);
+      await provider({ ...ids, ARM_OIDC_TOKEN_FILE_PATH: path.join(dir, "token") }).create(inputs);
+      expect(logs[logs.length - 1]).toMatch(/^The deploying identity can use .* \(poll 1, /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a token Entra does not trust, or a token service that refuses, falls back to the fixed wait without the tokens", async () => {
+    await provider({ ...ids, ARM_OIDC_TOKEN: "eyJ.an-untrusted-token.sig" }).create(inputs);
+    expect(logs[logs.length - 1]).toMatch(/signing in as federated identity .* failed.*waiting the fixed 0 s/);
+    expect(logs.join("\n")).not.toContain("an-untrusted-token");
+    await provider({ ...ids, ACTIONS_ID_TOKEN_REQUEST_URL: tokenServiceUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "a-wrong-request-token" }).create(inputs);
+    expect(logs[logs.length - 1]).toMatch(/signing in as federated identity .* failed.*answered 401 without a token.*waiting the fixed 0 s/);
+    expect(logs.join("\n")).not.toContain("a-wrong-request-token");
+  });
+
+  test("a token request URL that is not https (beyond loopback) is refused before the request token is sent", async () => {
+    await provider({ ...ids, ACTIONS_ID_TOKEN_REQUEST_URL: "http://token.example.invalid/x", ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }).create(inputs);
+    expect(logs[logs.length - 1]).toMatch(/OIDC token request URL of token\.example\.invalid is not https.*waiting the fixed 0 s/);
+    expect(tokenRequests).toEqual([]);
   });
 });

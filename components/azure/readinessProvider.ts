@@ -4,9 +4,17 @@
  * Key Vault's data plane, so instead of a fixed wait, create polls the vault as the deploying
  * identity until Key Vault stops answering 403, and continues as soon as it does.
  */
+import { readFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { AzureCliCredential, ClientSecretCredential, ManagedIdentityCredential, type TokenCredential } from "@azure/identity";
+import {
+  AzureCliCredential,
+  ClientAssertionCredential,
+  ClientSecretCredential,
+  CredentialUnavailableError,
+  ManagedIdentityCredential,
+  type TokenCredential,
+} from "@azure/identity";
 import { KeyClient, type KeyClientOptions } from "@azure/keyvault-keys";
 import * as pulumi from "@pulumi/pulumi";
 import type { CompleteProvider } from "../bundledProvider";
@@ -42,19 +50,78 @@ export type DeployerSignIn = { credential: TokenCredential; kind: string } | { u
 
 const AZURE_NATIVE = "azure-native";
 
+/** The audience Entra ID expects of a federated token, and azure-native's default. */
+const FEDERATION_AUDIENCE = "api://AzureADTokenExchange";
+
+/**
+ * Where an OIDC sign-in gets its federated token, in azure-native's order: the token itself, a file
+ * holding it, or a request to the CI system's token service (GitHub Actions names its URL and
+ * bearer token ACTIONS_ID_TOKEN_REQUEST_*). Undefined when none is configured.
+ */
+function federatedTokenSource(setting: (key: string, ...variables: string[]) => string | undefined): (() => Promise<string>) | undefined {
+  const token = setting("oidcToken", "ARM_OIDC_TOKEN");
+  if (token) {
+    return async () => token;
+  }
+  const file = setting("oidcTokenFilePath", "ARM_OIDC_TOKEN_FILE_PATH");
+  if (file) {
+    return async () => {
+      try {
+        return (await readFile(file, "utf8")).trim();
+      } catch (error) {
+        throw new CredentialUnavailableError(`the OIDC token file ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+      }
+    };
+  }
+  const requestUrl = setting("oidcRequestUrl", "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL");
+  const requestToken = setting("oidcRequestToken", "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+  if (requestUrl && requestToken) {
+    return () => requestFederatedToken(requestUrl, requestToken);
+  }
+  return undefined;
+}
+
+/** Asks the CI system's token service for a federated token; errors never carry the bearer token. */
+async function requestFederatedToken(requestUrl: string, requestToken: string): Promise<string> {
+  const url = new URL(requestUrl);
+  // The bearer token mints tokens for this job: it never travels in the clear beyond this machine.
+  if (url.protocol !== "https:" && !["127.0.0.1", "[::1]", "localhost"].includes(url.hostname)) {
+    throw new CredentialUnavailableError(`the OIDC token request URL of ${url.host} is not https`);
+  }
+  url.searchParams.set("audience", FEDERATION_AUDIENCE);
+  let answer: Response;
+  try {
+    answer = await fetch(url, { headers: { Authorization: `Bearer ${requestToken}`, Accept: "application/json" }, signal: AbortSignal.timeout(30_000) });
+  } catch (error) {
+    throw new CredentialUnavailableError(`the OIDC token service at ${url.host} cannot be reached (${(error as Error).name})`);
+  }
+  const body = (await answer.json().catch(() => undefined)) as { value?: unknown } | undefined;
+  if (!answer.ok || typeof body?.value !== "string" || body.value === "") {
+    throw new CredentialUnavailableError(`the OIDC token service at ${url.host} answered ${answer.status} without a token`);
+  }
+  return body.value;
+}
+
 /**
  * The credential azure-native itself would use, from its provider config or the ARM_* variables
- * (config first, as azure-native reads them): a client secret, a managed identity, or the Azure
- * CLI login. Certificates and OIDC are not supported here; the caller then falls back to the
- * fixed wait.
+ * (config first, as azure-native reads them): a client secret, OIDC federation, a managed identity,
+ * or the Azure CLI login. Client certificates are not supported here; the caller then falls back to
+ * the fixed wait.
  */
 export function deployerSignIn(get: (key: string) => string | undefined, env: NodeJS.ProcessEnv, httpClient?: KeyClientOptions["httpClient"]): DeployerSignIn {
-  const setting = (key: string, variable: string) => get(`${AZURE_NATIVE}:${key}`) || env[variable] || undefined;
+  const setting = (key: string, ...variables: string[]) => get(`${AZURE_NATIVE}:${key}`) || variables.map((name) => env[name]).find(Boolean) || undefined;
   const clientId = setting("clientId", "ARM_CLIENT_ID");
   const tenantId = setting("tenantId", "ARM_TENANT_ID");
   const clientSecret = setting("clientSecret", "ARM_CLIENT_SECRET");
-  if (setting("useOidc", "ARM_USE_OIDC") === "true" || setting("clientCertificatePath", "ARM_CLIENT_CERTIFICATE_PATH")) {
-    return { unsupported: "azure-native signs in with OIDC or a client certificate, which this probe does not support" };
+  if (setting("clientCertificatePath", "ARM_CLIENT_CERTIFICATE_PATH")) {
+    return { unsupported: "azure-native signs in with a client certificate, which this probe does not support" };
+  }
+  if (setting("useOidc", "ARM_USE_OIDC") === "true") {
+    const federatedToken = federatedTokenSource(setting);
+    if (!clientId || !tenantId || !federatedToken) {
+      return { unsupported: "OIDC is on but the client ID, the tenant ID or a token source (ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH or a token request URL) is missing" };
+    }
+    return { credential: new ClientAssertionCredential(tenantId, clientId, federatedToken, { httpClient }), kind: `federated identity ${clientId} (OIDC)` };
   }
   if (clientId && clientSecret) {
     if (!tenantId) {

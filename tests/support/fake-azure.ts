@@ -49,6 +49,8 @@ export interface FakePrincipal {
   clientSecret: string;
   /** Answer the right secret with AADSTS7000222, as Entra does after the secret's end date. */
   secretExpired?: boolean;
+  /** The federated (OIDC) token this app trusts as a client assertion, as a federated credential does. */
+  federatedToken?: string;
 }
 
 export interface RecordedRequest {
@@ -262,6 +264,18 @@ export class FakeAzure {
       });
       return;
     }
+    if (form.has("client_assertion")) {
+      const trusted =
+        form.get("client_assertion_type") === "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
+        this.principal.federatedToken !== undefined &&
+        form.get("client_assertion") === this.principal.federatedToken;
+      if (!trusted) {
+        invalidClient(700213, `No matching federated identity record found for presented assertion subject for app '${this.principal.clientId}'.`);
+        return;
+      }
+      this.sendToken(response);
+      return;
+    }
     if (form.get("client_secret") !== this.principal.clientSecret) {
       invalidClient(7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${this.principal.clientId}'.`);
       return;
@@ -270,6 +284,10 @@ export class FakeAzure {
       invalidClient(7000222, `The provided client secret keys for app '${this.principal.clientId}' are expired. Visit the Azure portal to create new keys for your app.`);
       return;
     }
+    this.sendToken(response);
+  }
+
+  private sendToken(response: ServerResponse): void {
     const token = `fake-access-token-${randomBytes(16).toString("hex")}`;
     this.tokens.add(token);
     sendJson(response, 200, { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token });
