@@ -29,6 +29,7 @@ import {
   normalizeCerbyApiUrl,
   workspaceApiUrl,
 } from "./validation";
+import { changeable, refused, type ChangeEffect, type ConfigGroup } from "./configChange";
 import { DEFAULT_PREFLIGHT_TIMEOUT_MINUTES, KEY_SIZE, PROJECT, type PreflightSettings } from "./project";
 
 export { KEY_SIZE, PROJECT } from "./project";
@@ -200,6 +201,14 @@ export interface ConfigKeySpec {
    * until every key it declares without a default is set, and a secret can have no default there.
    */
   optionalSecret?: boolean;
+  /** The values it takes (each item's, for an array), where they are a fixed list; tests/configuration-doc.test.ts checks the config check agrees. */
+  allowed?: readonly (string | number)[];
+  /** Where docs/configuration.md lists it. */
+  group: ConfigGroup;
+  /** Required only in these settings (e.g. `{ awsEnabled: true }`): docs/configuration.md lists it as required, with them. */
+  requiredWhen?: Record<string, boolean>;
+  /** Whether it can change after the first deploy; tests/config-changes.test.ts checks it against the program. */
+  change: ChangeEffect;
 }
 
 /**
@@ -207,263 +216,421 @@ export interface ConfigKeySpec {
  * keeps the two in step), so `pulumi up` and the mock runtime see identical values.
  */
 export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
-  azureEnabled: { type: "boolean", default: true, description: "Create the Azure Key Vault integration." },
-  awsEnabled: { type: "boolean", default: false, description: "Create the AWS KMS integration." },
+  azureEnabled: {
+    type: "boolean",
+    group: "general",
+    change: refused(["protect"], ["resource group", "key vault", "key", "key guard", "Entra application", "service principal", "client secret", "role assignment for Cerby", "deployer grant", "delete lock", "Cerby vault"], "false would remove the Azure integration; true later is fine"),
+    default: true, description: "Create the Azure Key Vault integration.",
+  },
+  awsEnabled: {
+    type: "boolean",
+    group: "general",
+    change: refused(["protect"], ["KMS key", "KMS replica", "KMS aliases", "IAM role", "key guard", "Cerby vault"], "false would remove the AWS integration; true later is fine"),
+    default: false, description: "Create the AWS KMS integration.",
+  },
   cerbyWorkspace: {
     type: "string",
+    group: "cerby",
+    change: refused(["cerby"], [], "Cerby cannot move a vault to another workspace"),
     required: true,
     description: 'Cerby workspace subdomain: "acme" for https://acme.cerby.com.',
   },
   cerbyApiUrl: {
     type: "string",
+    group: "cerby",
+    change: refused(["cerby"], [], "each Cerby vault keeps the API URL it was created at"),
     default: "",
     description:
       "The Cerby API base URL, instead of https://<cerbyWorkspace>.cerby.com/api/v1: only https://<name>.cerby.com[/api/v1], or http:// on a loopback address for an emulator. Recorded in each Cerby vault's state when it is created; changing it later is refused.",
   },
   cerbyApiKey: {
     type: "string",
+    group: "cerby",
+    change: changeable("read by the provider, never stored in state"),
     secret: true,
     description:
       'Cerby API key with the "Read vaults" scope (enough for guided registration); api registration also needs one to manage vaults. Read by the provider only, never stored in state.',
   },
   cerbyRegistration: {
     type: "string",
+    group: "cerby",
+    change: changeable(),
+    allowed: REGISTRATION_MODES,
     default: DEFAULT_REGISTRATION_MODE,
     description:
       "How the vaults are registered in Cerby: api (POST/PATCH /vaults), guided (never writes to Cerby: prints what to enter in the Cerby app, then finds the vault by name), or auto (api, falling back to guided when Cerby has no create endpoint).",
   },
   cerbyRegistrationWaitMinutes: {
     type: "integer",
+    group: "cerby",
+    change: changeable(),
     default: 0,
     description: `With guided registration, how long a create waits for a person to register the vault in Cerby (0–${MAX_REGISTRATION_WAIT_MINUTES} minutes); 0 fails with the instructions, and the next pulumi up finds the vault.`,
   },
   cerbyPreflight: {
     type: "boolean",
+    group: "cerby",
+    change: changeable(),
     default: true,
     description:
       "Before the Azure vault is registered in Cerby or given a new client secret, prove as the service principal that the key wraps, unwraps, encrypts and decrypts. Set false where the deployer cannot reach the vault.",
   },
   cerbyPreflightTimeoutMinutes: {
     type: "integer",
+    group: "cerby",
+    change: changeable(),
     default: DEFAULT_PREFLIGHT_TIMEOUT_MINUTES,
     description: "How long the preflight retries while the service principal's role assignment propagates (1–60 minutes).",
   },
   azureTenantId: {
     type: "string",
+    group: "azure",
+    change: refused(["config"], [], "must be the tenant you are signed in to, which holds the application Cerby signs in as"),
     default: "",
     description: "Entra tenant ID (GUID). Defaults to the tenant of the signed-in identity.",
   },
   azureSubscriptionId: {
     type: "string",
+    group: "azure",
+    change: refused(["config"], [], "must be the subscription you are signed in to, which holds the vault"),
     default: "",
     description: "Subscription ID (GUID) that must match the signed-in subscription, as a safety check.",
   },
-  azureLocation: { type: "string", default: "eastus", description: "Azure region of the resource group and Key Vault." },
+  azureLocation: {
+    type: "string",
+    group: "azure",
+    change: refused(["protect"], ["resource group", "key vault"]),
+    default: "eastus", description: "Azure region of the resource group and Key Vault.",
+  },
   resourceGroupName: {
     type: "string",
+    group: "azure",
+    change: refused(["guard", "protect"], ["resource group", "key vault", "key", "delete lock", "role assignment for Cerby", "deployer grant"]),
     default: "rg-cerby-external-keys",
     description: "Resource group that holds the Key Vault.",
   },
   createResourceGroup: {
     type: "boolean",
+    group: "azure",
+    change: refused(["protect"], ["resource group"], "true to false would remove the group from the stack"),
     default: true,
     description: "Create the resource group (true) or use an existing one of that name (false).",
   },
   keyVaultName: {
     type: "string",
+    group: "azure",
+    change: refused(["cerby", "guard", "protect"], ["key vault", "key", "delete lock", "role assignment for Cerby", "deployer grant"]),
     default: "",
     description: "Key Vault name, globally unique. When unset a stable name kv-cerby-<6 random> is generated once.",
   },
-  keyVaultSku: { type: "string", default: "standard", description: "Key Vault pricing tier: standard or premium." },
+  keyVaultSku: {
+    type: "string",
+    group: "azure",
+    change: changeable("in place"),
+    allowed: ["standard", "premium"],
+    default: "standard", description: "Key Vault pricing tier: standard or premium.",
+  },
   softDeleteRetentionDays: {
     type: "integer",
+    group: "azure",
+    change: refused(["azure"], [], "Azure fixes the retention once the vault exists"),
     default: 90,
     description: "Days a deleted vault is retained (7–90). Fixed once the vault exists.",
   },
   purgeProtection: {
     type: "boolean",
+    group: "azure",
+    change: refused(["azure"], [], "Azure never turns purge protection off; false to true is fine"),
     default: true,
     description: "Purge protection. Once on, Azure never lets it be turned off.",
   },
   keyVaultDeleteLock: {
     type: "boolean",
+    group: "azure",
+    change: refused(["protect"], ["delete lock"], "true to false: `pulumi state unprotect` the lock first, see the README"),
     default: true,
     description: "Put a CanNotDelete management lock on the Key Vault.",
   },
   networkDefaultAction: {
     type: "string",
+    group: "azure",
+    change: changeable("in place"),
+    allowed: ["Allow", "Deny"],
     default: "Allow",
     description: "Key Vault firewall default action: Allow or Deny. With Deny, Cerby's egress addresses must be allowed.",
   },
   networkAllowedIpRanges: {
     type: "array",
+    group: "azure",
+    change: changeable("in place"),
     default: [],
     description: "IPv4 addresses or CIDR ranges allowed through the Key Vault firewall.",
   },
-  keyName: { type: "string", default: "cerby-external-key", description: "Name of the RSA-4096 key (1–127 letters, digits, hyphens)." },
-  keyType: { type: "string", default: "RSA", description: "RSA (software-protected) or RSA-HSM (premium SKU only)." },
-  keySize: { type: "integer", default: KEY_SIZE, description: "Key size in bits. Cerby accepts only 4096." },
+  keyName: {
+    type: "string",
+    group: "azure",
+    change: refused(["cerby", "guard", "protect"], ["key", "role assignment for Cerby"]),
+    default: "cerby-external-key", description: "Name of the RSA-4096 key (1–127 letters, digits, hyphens).",
+  },
+  keyType: {
+    type: "string",
+    group: "azure",
+    change: refused(["protect"], ["key"]),
+    allowed: ["RSA", "RSA-HSM"],
+    default: "RSA", description: "RSA (software-protected) or RSA-HSM (premium SKU only).",
+  },
+  keySize: {
+    type: "integer",
+    group: "azure",
+    change: refused(["config"], [], "Cerby accepts only 4096"),
+    allowed: [KEY_SIZE],
+    default: KEY_SIZE, description: "Key size in bits. Cerby accepts only 4096.",
+  },
   applicationName: {
     type: "string",
+    group: "azure",
+    change: changeable("renames the Entra application; Cerby signs in by its client ID"),
     default: "cerby-external-keys",
     description: "Display name of the Entra application Cerby signs in as.",
   },
   servicePrincipalRole: {
     type: "string",
+    group: "azure",
+    change: changeable(undefined, ["role assignment for Cerby"]),
+    allowed: SERVICE_PRINCIPAL_ROLES,
     default: "crypto-user",
     description:
       "Role of the service principal: crypto-user (Key Vault Crypto User, which Cerby documents), minimal (a custom role with only read, wrap, unwrap, encrypt and decrypt), crypto-officer or administrator.",
   },
   roleScope: {
     type: "string",
+    group: "azure",
+    change: changeable(undefined, ["role assignment for Cerby"]),
+    allowed: ["key", "vault"],
     default: "key",
     description: "Scope of the service principal's role: key (narrowest) or vault.",
   },
   clientSecretStartDate: {
     type: "string",
+    group: "azure",
+    change: changeable("a rotation: Cerby gets the new secret", ["client secret"]),
+    requiredWhen: { adoptExisting: false },
     default: "",
     description:
       "Start date of the client secret (YYYY-MM-DD), required unless adoptExisting is true (then setting it creates a new secret). Changing it rotates the secret.",
   },
   clientSecretLifetimeDays: {
     type: "integer",
+    group: "azure",
+    change: changeable("a rotation: Cerby gets the new secret", ["client secret"]),
     default: 180,
     description: "Days the client secret is valid from its start date (1–730).",
   },
   cerbyClientSecretConfirmedStartDate: {
     type: "string",
+    group: "cerby",
+    change: changeable(),
     default: "",
     description:
       "Guided rotation (cerbyRegistration guided, or auto where Cerby has no PATCH endpoint): after pasting the new client secret into Cerby, set this to the current clientSecretStartDate (YYYY-MM-DD) and run pulumi up. Until then the stack keeps recording the previous secret as Cerby's, every run repeats the instruction and npm run verify fails. It counts only for a secret whose instruction a completed run has printed; a date after clientSecretStartDate is refused.",
   },
   exportClientSecret: {
     type: "boolean",
+    group: "azure",
+    change: changeable(),
     default: false,
     description:
       "Export the client secret as the secret stack output clientSecret. Off by default: the provider gives it to Cerby itself, and other stacks do not need it.",
   },
   grantDeployerAccess: {
     type: "boolean",
+    group: "azure",
+    change: changeable("true again creates it", [], ["deployer grant"]),
     default: true,
     description: "Grant the identity running pulumi up the deployerRole on the vault before the key is created.",
   },
   deployerRole: {
     type: "string",
+    group: "azure",
+    change: changeable(undefined, ["deployer grant"]),
+    allowed: ["custom", "crypto-officer"],
     default: "custom",
     description:
       "The deployer's role on the vault: custom (a role the stack defines that can only create and read keys) or crypto-officer (the built-in Key Vault Crypto Officer, for deployers who may not create role definitions).",
   },
   deployerObjectId: {
     type: "string",
+    group: "azure",
+    change: changeable("set deployerPrincipalType with it", ["deployer grant"]),
     default: "",
     description:
       "Object ID (GUID) of the identity that holds the deployer grant. Set it when several identities run pulumi up (people and a pipeline), so the grant does not move between them.",
   },
   deployerPrincipalType: {
     type: "string",
+    group: "azure",
+    change: changeable(undefined, ["deployer grant"]),
+    allowed: ["auto", "User", "ServicePrincipal", "Group"],
     default: "auto",
     description:
       "Kind of identity running pulumi up, for its grant: auto (a user when signed in with the Azure CLI or PowerShell, else a service principal), User, ServicePrincipal or Group.",
   },
   rolePropagationWaitSeconds: {
     type: "integer",
+    group: "azure",
+    change: changeable(),
     default: 60,
     description:
       "Fixed seconds to wait after the deployer's new role assignment, used only when the readiness probe cannot sign in as the deploying identity (0–900).",
   },
   rolePropagationTimeoutMinutes: {
     type: "integer",
+    group: "azure",
+    change: changeable(),
     default: 15,
     description:
       "How long the readiness probe polls the vault as the deploying identity, after its new role assignment, before failing (1–60 minutes).",
   },
   cerbyAzureVaultName: {
     type: "string",
+    group: "cerby",
+    change: changeable("renames the vault in Cerby"),
     default: "Azure Key Vault",
     description: "Name of the vault registered in Cerby for the Azure key.",
   },
   cerbyAzureVaultSetAsDefault: {
     type: "boolean",
+    group: "cerby",
+    change: changeable(),
     default: false,
     description: "Make the Azure vault the workspace's default vault in Cerby.",
   },
   cerbyAzureVaultOnDelete: {
     type: "string",
+    group: "cerby",
+    change: changeable(),
+    allowed: ["retain", "disable"],
     default: "retain",
     description: "What pulumi destroy does to the Cerby vault: retain (leave it) or disable.",
   },
   cerbyWorkspaceId: {
     type: "string",
+    group: "aws",
+    change: changeable("only to correct it: Cerby presents its own workspace ID"),
+    requiredWhen: { awsEnabled: true },
     default: "",
     description: "Cerby workspace ID (a UUID), required with awsEnabled: the sts:ExternalId Cerby presents when it assumes the IAM role.",
   },
   awsAccountId: {
     type: "string",
+    group: "aws",
+    change: changeable("a check only: it must name the account of the credentials"),
     default: "",
     description: "AWS account ID (12 digits) the credentials must belong to, as a safety check: the AWS providers refuse any other.",
   },
-  awsPrimaryRegion: { type: "string", default: AWS_DR_REGIONS.primary, description: "AWS Region of the primary KMS key." },
-  awsReplicaRegion: { type: "string", default: AWS_DR_REGIONS.replica, description: "AWS Region of the KMS replica key." },
+  awsPrimaryRegion: {
+    type: "string",
+    group: "aws",
+    change: refused(["config"], [], "only us-east-2 unless awsAllowNonStandardRegions; then it would replace the KMS key"),
+    default: AWS_DR_REGIONS.primary, description: "AWS Region of the primary KMS key.",
+  },
+  awsReplicaRegion: {
+    type: "string",
+    group: "aws",
+    change: refused(["config"], [], "only us-west-2 unless awsAllowNonStandardRegions; then it would replace the KMS replica"),
+    default: AWS_DR_REGIONS.replica, description: "AWS Region of the KMS replica key.",
+  },
   awsAllowNonStandardRegions: {
     type: "boolean",
+    group: "aws",
+    change: changeable(),
     default: false,
     description: "Accept Regions other than us-east-2 (primary) and us-west-2 (replica), the pair Cerby's disaster recovery expects.",
   },
   cerbyPrincipalArn: {
     type: "string",
+    group: "aws",
+    change: changeable("in place: the role's trust policy"),
     default: CERBY_AWS_PRINCIPAL_ARN,
     description: "ARN of Cerby's AWS role that may assume the IAM role. Change it only if Cerby tells you to.",
   },
   kmsKeyAlias: {
     type: "string",
+    group: "aws",
+    change: changeable(undefined, ["KMS aliases"]),
     default: "alias/cerby-external-keys",
     description: "Alias of the KMS key, in both Regions (alias/ and 1–250 letters, digits, / _ -).",
   },
   kmsDeletionWindowDays: {
     type: "integer",
+    group: "aws",
+    change: changeable("in place"),
     default: 30,
     description: "Days (7–30) AWS waits before deleting the key once its deletion is scheduled.",
   },
   awsRoleName: {
     type: "string",
+    group: "aws",
+    change: refused(["cerby", "protect"], ["IAM role"]),
     default: "cerby-kms-byo-key-access",
     description: "Name of the IAM role Cerby assumes. Changing it replaces the role, which Cerby then no longer knows.",
   },
   cerbyAwsVaultName: {
     type: "string",
+    group: "cerby",
+    change: changeable("renames the vault in Cerby"),
     default: "AWS KMS",
     description: "Name of the vault registered in Cerby for the AWS KMS key.",
   },
   cerbyAwsVaultSetAsDefault: {
     type: "boolean",
+    group: "cerby",
+    change: changeable(),
     default: false,
     description: "Make the AWS KMS vault the workspace's default vault in Cerby.",
   },
   cerbyAwsVaultOnDelete: {
     type: "string",
+    group: "cerby",
+    change: refused(["config"], [], "retain is the only value"),
+    allowed: ["retain"],
     default: "retain",
     description: "What pulumi destroy does to the Cerby vault: retain (leave it), the only choice, since Cerby cannot disable AWS KMS vaults.",
   },
-  tags: { type: "object", default: {}, description: "Tags for every Azure and AWS resource that takes them (a map of strings)." },
+  tags: {
+    type: "object",
+    group: "general",
+    change: changeable("the Azure key keeps the tags it was created with"),
+    default: {}, description: "Tags for every Azure and AWS resource that takes them (a map of strings).",
+  },
   adoptExisting: {
     type: "boolean",
+    group: "general",
+    change: refused(["cerby", "protect"], ["Entra application", "service principal", "key vault", "key", "role assignment for Cerby"], "keep it true once the stack has adopted a setup"),
     default: false,
     description:
       "Adopt a setup made by hand with Cerby's manual procedure: import the existing application, vault, key and role assignment (AWS: key, replica and role) instead of creating them, changing nothing on the first run.",
   },
   existingApplicationClientId: {
     type: "string",
+    group: "azure",
+    change: refused(["protect"], ["service principal"], "it names the application the stack adopted"),
+    requiredWhen: { adoptExisting: true },
     default: "",
     description: "With adoptExisting: application (client) ID (a GUID) of the existing Entra application Cerby signs in as.",
   },
   existingRoleAssignmentId: {
     type: "string",
+    group: "azure",
+    change: refused(["protect"], ["role assignment for Cerby"], "it names the assignment the stack adopted"),
     default: "",
     description:
       "With adoptExisting: ARM ID of the existing role assignment that lets the service principal use the key, to import it. Unset: the program creates one (servicePrincipalRole at roleScope).",
   },
   existingClientSecret: {
     type: "string",
+    group: "azure",
+    change: changeable(),
     secret: true,
     optionalSecret: true,
     required: false,
@@ -472,53 +639,75 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   },
   adoptApplyDefaults: {
     type: "array",
+    group: "azure",
+    change: changeable("adding one applies it; taking deleteLock or role out again is refused by protect: it would remove the lock or replace role assignment for Cerby"),
+    allowed: ADOPT_DEFAULTS,
     default: [],
     description: `With adoptExisting: which of this project's defaults to apply to what was adopted (${ADOPT_DEFAULTS.join(", ")}); the first run applies none and warns about each difference.`,
   },
   existingKmsKeyId: {
     type: "string",
+    group: "aws",
+    change: refused(["cerby", "guard", "protect"], ["KMS key", "KMS replica"], "the same key written another way (ID or ARN) is fine"),
+    requiredWhen: { adoptExisting: true, awsEnabled: true },
     default: "",
     description: "With adoptExisting and awsEnabled: ID (mrk-…) or ARN of the existing multi-Region primary key; its replica is looked up in awsReplicaRegion.",
   },
   existingAwsRoleName: {
     type: "string",
+    group: "aws",
+    change: refused(["cerby", "protect"], ["IAM role"], "it names the role the stack adopted"),
     default: "",
     description: "With adoptExisting and awsEnabled: name of the existing IAM role Cerby assumes. Unset: awsRoleName.",
   },
   auditLogs: {
     type: "boolean",
+    group: "azure",
+    change: changeable(),
     default: false,
     description:
       "Azure: send the Key Vault's AuditEvent logs and AllMetrics to Log Analytics (a diagnostic setting). Costs Log Analytics ingestion and retention.",
   },
   auditLogAnalyticsWorkspaceId: {
     type: "string",
+    group: "azure",
+    change: changeable(),
     default: "",
     description: "ARM ID of an existing Log Analytics workspace for auditLogs. Unset: the stack creates one in the vault's resource group.",
   },
   auditLogRetentionDays: {
     type: "integer",
+    group: "azure",
+    change: changeable(),
     default: 90,
     description: "Days the Log Analytics workspace the stack creates keeps the audit logs (30–730; beyond 31 days is billed).",
   },
   tamperAlerts: {
     type: "boolean",
+    group: "general",
+    change: changeable(),
     default: false,
     description:
       "Alert alertEmails when the key, its vault, lock, role assignments or IAM role are deleted or changed: Azure activity-log alerts, AWS EventBridge rules to SNS.",
   },
   keyEvents: {
     type: "boolean",
+    group: "azure",
+    change: changeable(),
     default: false,
     description: "Azure: alert alertEmails on the key's Event Grid events KeyNearExpiry, KeyExpired and KeyNewVersionCreated.",
   },
   alertEmails: {
     type: "array",
+    group: "general",
+    change: changeable(),
     default: [],
     description: "Email addresses told by tamperAlerts and keyEvents (the Azure action group and the AWS SNS topics).",
   },
   alertWebhookUrl: {
     type: "string",
+    group: "general",
+    change: changeable(),
     secret: true,
     optionalSecret: true,
     required: false,
@@ -1067,7 +1256,7 @@ function checkUnknownKeys(reader: Reader, source: ConfigSource): void {
     // hasOwn: "constructor" or "__proto__" is in every object, but is no setting of this project.
     if (!Object.hasOwn(CONFIG_KEYS, key)) {
       const near = nearestName(key, known);
-      reader.fail(key, `is not a setting of this project${near ? `; did you mean ${near}?` : "."} See the README's config reference.`);
+      reader.fail(key, `is not a setting of this project${near ? `; did you mean ${near}?` : "."} See docs/configuration.md.`);
     }
   }
   for (const fullKey of source.otherKeys?.() ?? []) {

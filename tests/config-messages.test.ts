@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, PROJECT, parseConfig } from "../components/config";
+import { changeable } from "../components/configChange";
 import { checkAwsRegion, checkResourceGroupName, echoValue, isPulumiCiphertext, maskUrlCredentials, nearestName } from "../components/validation";
 import { configProblems, configSource, configWarnings } from "./support/config-source";
 import { runProgram } from "./support/program";
@@ -65,7 +66,7 @@ describe("the rules behind the corpus", () => {
 
 describe("config checks the old code let through", () => {
   test.each(["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"])("a key named %s is not a setting", (key) => {
-    expect(configProblems({ ...VALID, [key]: "x" })).toEqual([`${key} is not a setting of this project. See the README's config reference.`]);
+    expect(configProblems({ ...VALID, [key]: "x" })).toEqual([`${key} is not a setting of this project. See docs/configuration.md.`]);
   });
 
   test("a list where a string is expected never becomes a display name", () => {
@@ -113,7 +114,7 @@ describe("config checks the old code let through", () => {
   });
 
   test("a key added to CONFIG_KEYS that no reader asks for still has its declared type checked", () => {
-    CONFIG_KEYS.laterKey = { type: "integer", default: 1, description: "A key another change adds." };
+    CONFIG_KEYS.laterKey = { type: "integer", group: "general", change: changeable(), default: 1, description: "A key another change adds." };
     try {
       expect(configProblems({ ...VALID, laterKey: ["a"] })).toEqual(['laterKey "[\\"a\\"]" is not a whole number: A key another change adds.']);
       expect(configProblems({ ...VALID, laterKey: 5 })).toEqual([]);

@@ -206,7 +206,7 @@ describe("parseConfig rejects bad config with a message naming the key, the valu
 
   test("a misspelt key is reported with the key it probably meant", () => {
     expect(problemsOf({ keyvaultname: "kv-acme" })).toEqual([
-      "keyvaultname is not a setting of this project; did you mean keyVaultName? See the README's config reference.",
+      "keyvaultname is not a setting of this project; did you mean keyVaultName? See docs/configuration.md.",
     ]);
   });
 

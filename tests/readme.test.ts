@@ -1,15 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { configReferenceTable } from "../tools/config-reference";
 
 const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
 
 describe("README", () => {
-  test("its config reference is the table the config module generates (npm run docs:config)", () => {
-    const section = /<!-- config-reference:start -->\n([\s\S]*?)\n<!-- config-reference:end -->/.exec(readme);
-    expect(section?.[1]).toBe(configReferenceTable());
-  });
-
   test("its set-up commands are the ones CI runs", () => {
     const ci = readFileSync(join(__dirname, "..", ".ci", "run"), "utf8");
     expect(readme).toContain("npm ci && pulumi up");

@@ -1,25 +1,145 @@
-import { CONFIG_KEYS } from "../components/config";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CONFIG_KEYS, PROJECT, type ConfigKeySpec } from "../components/config";
+import type { ChangeEffect, ConfigGroup, Refuser } from "../components/configChange";
 
 /**
- * The README's config reference table, made from the config module's own table so that the two
- * cannot drift apart (a test compares them; `npm run docs:config` prints it).
+ * docs/configuration.md, made from the config module's own table (CONFIG_KEYS) so that the two
+ * cannot drift apart. `npm run docs:config` writes it; `npm run docs:config -- --check` fails when
+ * the file is not what this makes (tests/configuration-doc.test.ts does the same).
  */
-export function configReferenceTable(): string {
-  const rows = Object.entries(CONFIG_KEYS).map(([key, spec]) => {
-    const fallback = spec.secret
-      ? spec.required === false
-        ? "(secret, optional)"
-        : "(secret, required)"
-      : spec.required
-        ? "(required)"
-        : spec.default === undefined || spec.default === ""
-          ? "(none)"
-          : `\`${typeof spec.default === "string" ? spec.default : JSON.stringify(spec.default)}\``;
-    return `| \`${key}\` | ${spec.type} | ${fallback} | ${spec.description.replace(/\|/g, "\\|")} |`;
-  });
-  return ["| Key | Type | Default | Meaning |", "| --- | --- | --- | --- |", ...rows].join("\n");
+
+export const CONFIGURATION_DOC = join(__dirname, "..", "docs", "configuration.md");
+
+const GROUPS: Record<ConfigGroup, string> = {
+  cerby: "Cerby",
+  azure: "Azure",
+  aws: "AWS",
+  general: "Both clouds and alerts",
+};
+
+const REFUSERS: Record<Refuser, string> = {
+  config: "the program's config check",
+  cerby: "the Cerby vault provider",
+  guard: "the key guard",
+  protect: "`protect`",
+  azure: "Azure",
+};
+
+const cell = (text: string) => text.replace(/\|/g, "\\|");
+const list = (items: readonly string[]) => (items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`);
+
+/** The "Can change after the first deploy" cell. */
+export function changeColumn(change: ChangeEffect): string {
+  const removes = change.removes ?? [];
+  const replaced = change.replaces.filter((name) => !removes.includes(name));
+  const replaces = [replaced.length > 0 ? `replaces the ${list(replaced)}` : "", removes.length > 0 ? `removes the ${list(removes)}` : ""].filter(Boolean).join(", ");
+  const lock = change.replaces.some((name) => name === "role assignment for Cerby" || name === "deployer grant")
+    ? "; with keyVaultDeleteLock on it takes three runs (README, \"Changes that replace the key or the vault\")"
+    : "";
+  if (change.canChange) {
+    const details = [replaces, change.note].filter(Boolean).join("; ");
+    return `yes${details ? ` (${details}${lock})` : ""}`;
+  }
+  const refusal = `refused by ${list(change.refusedBy.map((refuser) => REFUSERS[refuser]))}`;
+  const would = change.replaces.length > 0 ? `would replace or remove the ${list(change.replaces)}, ` : "";
+  return `no — ${would}${refusal}${change.note ? `: ${change.note}` : ""}`;
+}
+
+function typeColumn(spec: ConfigKeySpec): string {
+  if (spec.allowed) {
+    const values = spec.allowed.map((value) => `\`${value}\``).join(", ");
+    return spec.type === "array" ? `list of ${values}` : values;
+  }
+  return { string: "string", integer: "integer", boolean: "`true`, `false`", array: "list of strings", object: "map of strings" }[spec.type];
+}
+
+function defaultColumn(spec: ConfigKeySpec): string {
+  if (spec.secret) {
+    return "(secret)";
+  }
+  if (spec.default === undefined || spec.default === "" || (Array.isArray(spec.default) && spec.default.length === 0)) {
+    return "(none)";
+  }
+  return `\`${typeof spec.default === "string" ? spec.default : JSON.stringify(spec.default)}\``;
+}
+
+/** Required of every stack (no default, or a secret the provider needs), or in the settings `requiredWhen` names. */
+export function isRequired(spec: ConfigKeySpec): boolean {
+  return spec.required === true || (spec.secret === true && spec.required !== false) || spec.requiredWhen !== undefined;
+}
+
+function requiredWhen(spec: ConfigKeySpec): string {
+  const when = Object.entries(spec.requiredWhen ?? {}).map(([key, value]) => `\`${key}\` ${value}`);
+  return when.length > 0 ? `Required with ${list(when)}. ` : "";
+}
+
+function secretNote(key: string, spec: ConfigKeySpec): string {
+  return spec.secret ? ` **Secret**: set it with \`pulumi config set --secret ${key} <value>\`; never in plain text.` : "";
+}
+
+function table(keys: [string, ConfigKeySpec][]): string {
+  const rows = keys.map(
+    ([key, spec]) =>
+      `| \`${key}\` | ${cell(typeColumn(spec))} | ${cell(defaultColumn(spec))} | ${cell(requiredWhen(spec) + spec.description + secretNote(key, spec))} | ${cell(changeColumn(spec.change))} |`,
+  );
+  return ["| Key | Type / allowed values | Default | Description | Can change after the first deploy |", "| --- | --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+function section(title: string, keys: [string, ConfigKeySpec][]): string {
+  const groups = (Object.keys(GROUPS) as ConfigGroup[])
+    .map((group) => [group, keys.filter(([, spec]) => spec.group === group)] as const)
+    .filter(([, inGroup]) => inGroup.length > 0)
+    .map(([group, inGroup]) => `### ${GROUPS[group]}\n\n${table(inGroup)}`);
+  return [`## ${title}`, ...groups].join("\n\n");
+}
+
+const INTRO = `# Configuration
+
+<!-- Generated by \`npm run docs:config\` from CONFIG_KEYS in components/config.ts: edit there, then regenerate. -->
+
+Every key lives in the \`${PROJECT}\` namespace. \`pulumi config set <key> <value>\` sets one in
+the current stack's \`Pulumi.<stack>.yaml\`, which adds the namespace for you; in the file itself,
+write it in full (\`${PROJECT}:keyVaultName\`). A key this project does not have, or one in a
+misspelt namespace, is refused with a "did you mean". Lists and maps take \`--path\`:
+\`pulumi config set --path 'alertEmails[0]' security@example.com\`.
+
+Secrets (\`cerbyApiKey\`, \`existingClientSecret\`, \`alertWebhookUrl\`) are set with
+\`pulumi config set --secret <key> <value>\`: Pulumi stores them encrypted, and the program never
+prints them, not in error messages either.
+
+The program checks the whole configuration before it declares anything and reports every problem
+at once, with the key, the value and the fix; the rules live in \`components/config.ts\` and
+\`components/validation.ts\`, and \`npm run plan\` shows the result offline. "Can change after the
+first deploy" says what a change to a deployed stack does; \`tests/config-changes.test.ts\` checks
+each entry against the program. "Replaces" means Pulumi creates a new resource and drops the old
+one. The resource group, vault, key and delete lock, the Entra application and its service
+principal, the KMS key and replica, the IAM role, the key guard and the Cerby vault are protected:
+a change that would replace or remove one of them is refused at preview.`;
+
+/** The whole of docs/configuration.md. */
+export function configurationDoc(): string {
+  const keys = Object.entries(CONFIG_KEYS);
+  return [
+    INTRO,
+    section("Required keys", keys.filter(([, spec]) => isRequired(spec))),
+    section("Optional keys", keys.filter(([, spec]) => !isRequired(spec))),
+  ].join("\n\n") + "\n";
+}
+
+/** Whether docs/configuration.md is what configurationDoc makes. */
+export function configurationDocUpToDate(): boolean {
+  return readFileSync(CONFIGURATION_DOC, "utf8") === configurationDoc();
 }
 
 if (require.main === module) {
-  console.log(configReferenceTable());
+  if (process.argv.includes("--check")) {
+    if (!configurationDocUpToDate()) {
+      console.error("docs/configuration.md is out of date: run `npm run docs:config`.");
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(CONFIGURATION_DOC, configurationDoc());
+    console.log(`Wrote ${CONFIGURATION_DOC}.`);
+  }
 }
