@@ -17,6 +17,7 @@ runPlanCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(`${text}\n`),
   cwd: process.env.INIT_CWD ?? process.cwd(),
   projectDir: path.resolve(__dirname, ".."),
+  env: process.env,
 }).then(
   (code) => {
     process.exitCode = code;

@@ -47,6 +47,12 @@ export interface VerifyEnvironment {
 
 type Outputs = Record<string, unknown>;
 
+/** The shared Azure checks speak of verify here, not of the deploy's preflight and its settings. */
+const VERIFY_WORDS = {
+  label: "Azure checks",
+  unreachableAdvice: "run npm run verify from a machine that can reach Entra ID and the vault",
+} satisfies Pick<PreflightOptions, "label" | "unreachableAdvice">;
+
 /** clientSecret is exported only with exportClientSecret; without it the service-principal checks are skipped. */
 const AZURE_OUTPUTS = ["tenantId", "clientId", "clientSecret", "keyVaultUri", "keyName", "clientSecretExpiresAt", "cerbyVaultId"];
 const AWS_OUTPUTS = [
@@ -175,7 +181,7 @@ async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<Ch
   const asLine = (check: AzureCheck) =>
     check.ok ? pass(`azure.${check.name}`, check.detail) : fail(`azure.${check.name}`, `${check.detail}; likely cause: ${check.cause}`);
   try {
-    const result = await preflightAzureKey({ tenantId, clientId, clientSecret, vaultUrl, keyName }, { ...env.azure, now: env.now });
+    const result = await preflightAzureKey({ tenantId, clientId, clientSecret, vaultUrl, keyName }, { ...env.azure, now: env.now, ...VERIFY_WORDS });
     lines.push(...result.checks.map(asLine));
   } catch (error) {
     lines.push(...(isPreflightError(error) ? error.checks.map(asLine) : [fail("azure.preflight", errorText(error))]));

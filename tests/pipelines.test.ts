@@ -138,11 +138,12 @@ describe("examples/pipelines/github: pinned actions and OIDC", () => {
     }
   });
 
-  test("Node.js 22 in every job", () => {
+  test("Node.js 24, the LTS line the README recommends and package.json's engines admit, in every job", () => {
+    expect(JSON.parse(readText("package.json")).engines.node).toContain("^24.");
     for (const file of GITHUB) {
       for (const job of Object.values(parseWorkflow(readText(file)).jobs)) {
         const setup = (job.steps as { uses?: string; with?: Record<string, unknown> }[]).filter((step) => step.uses?.startsWith("actions/setup-node@"));
-        expect(setup.map((step) => step.with?.["node-version"])).toEqual([22]);
+        expect(setup.map((step) => step.with?.["node-version"])).toEqual([24]);
       }
     }
   });
@@ -175,7 +176,7 @@ describe("examples/pipelines/: no stored cloud credential; only Pulumi's secret"
       const tasks = [...readText(file).matchAll(/^\s*-?\s*task:\s*(\S+)/gm)].map((match) => match[1]);
       expect(tasks.filter((name) => !/^\w+@\d+$/.test(name))).toEqual([]);
     }
-    expect(readText(AZURE_DEVOPS[3])).toMatch(/versionSpec: 22\.x/);
+    expect(readText(AZURE_DEVOPS[3])).toMatch(/versionSpec: 24\.x/);
   });
 });
 

@@ -1,3 +1,6 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { Plan } from "../tools/plan";
 import { planChild as planCli, runInProject as run, type PlanRun as Run } from "./support/plan-run";
 
@@ -15,15 +18,38 @@ describe("npm run plan, in a child process", () => {
   let markdown: Run;
   let invalid: Run;
   let plaintext: Run;
+  let out: Run;
+  let npmTookStack: Run;
+  let outDir: string;
 
   beforeAll(async () => {
-    [json, table, markdown, invalid, plaintext] = await Promise.all([
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"));
+    [json, table, markdown, invalid, plaintext, out, npmTookStack] = await Promise.all([
       run("npm", ["run", "--silent", "plan", "--", "--stack", "dev", "--format", "json"]),
       planCli("--stack", "dev"),
       planCli("--stack", "dev", "--format", "markdown"),
       planCli("--config-file", "tests/fixtures/plan-invalid.yaml"),
       planCli("--config-file", "tests/fixtures/plan-plaintext-secret.yaml", "--format", "json"),
+      run("npm", ["run", "plan", "--", "--stack", "dev", "--format", "json", "--out", path.join(outDir, "plan.json")]),
+      run("npm", ["run", "plan", "--stack", "dev"]),
     ]);
+  });
+
+  afterAll(() => {
+    fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  test("--out through the npm script, without --silent: npm's banner stays on stdout and the file is one JSON document", () => {
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("> cerby-external-keys@");
+    const plan = JSON.parse(fs.readFileSync(path.join(outDir, "plan.json"), "utf8")) as Plan;
+    expect(plan.stack).toBe("dev");
+  });
+
+  test("`npm run plan --stack dev` (no `--`): npm takes --stack, and the message gives the command meant", () => {
+    expect(npmTookStack.code).toBe(2);
+    expect(npmTookStack.stderr).toContain("npm took --stack for itself: npm passes a script only the arguments after `--`. Run `npm run plan -- --stack dev`.");
+    expect(npmTookStack.stderr).not.toContain("Unexpected argument");
   });
 
   test("--format json through the npm script: exit code 0 and one JSON document on stdout", () => {

@@ -287,7 +287,21 @@ describe("npm run verify", () => {
       status: "fail",
       reason: expect.stringMatching(/403.*likely cause: the role assignment has not propagated yet.*wrong role or scope/),
     });
-    expect(result.stderr).toMatch(/Preflight attempt 1: wrap-unwrap failed/);
+    expect(result.stderr).toMatch(/^Azure checks attempt 1: wrap-unwrap failed/m);
+  });
+
+  test("Azure unreachable: verify speaks of itself (Azure checks, run verify where Azure can be reached), not of the deploy's preflight or cerbyPreflight", async () => {
+    const closed = await FakeAzure.start(PRINCIPAL, azure.key);
+    const httpClient = closed.httpClient();
+    await closed.close();
+    const result = await run(outputs, { args: ["--azure-timeout-seconds", "1"], overrides: { azure: { httpClient, initialBackoffMs: 50 } } });
+    expect(result.lines.get("azure.sign-in")).toMatchObject({
+      status: "fail",
+      reason: expect.stringMatching(/likely cause: network: .*; run npm run verify from a machine that can reach Entra ID and the vault$/),
+    });
+    expect(result.stderr).toMatch(/^Azure checks: checking key "cerby-external-key"/m);
+    expect(result.stderr).toMatch(/^Azure checks attempt 1: sign-in failed/m);
+    expect(result.stdout + result.stderr).not.toMatch(/cerbyPreflight|Preflight/);
   });
 
   test("AWS: a replica pending deletion, a single-Region primary and a trust policy without the workspace ID all fail", async () => {

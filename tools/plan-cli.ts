@@ -14,9 +14,10 @@ import {
   validateStackConfig,
   type Plan,
 } from "./plan";
+import { npmTookOptions } from "./plan-npm-args";
 import { PLAN_FORMATS, renderPlans, type PlanFormat } from "./plan-render";
 
-const USAGE = `Usage: npm run plan -- (--stack NAME | --all | --config-file PATH) [--format table|markdown|json] [--dir DIR]
+const USAGE = `Usage: npm run plan -- (--stack NAME | --all | --config-file PATH) [--format table|markdown|json] [--out FILE] [--dir DIR]
 
 Plans offline what \`pulumi up\` would declare for a stack: validates Pulumi.<stack>.yaml over the
 defaults in Pulumi.yaml, runs the program under Pulumi's mock runtime, and prints every resource,
@@ -26,9 +27,14 @@ its inputs and dependencies, and the stack outputs. No cloud credentials, no Pul
   --all               plan every Pulumi.*.yaml in the folder
   --config-file PATH  plan the stack file at PATH
   --format FORMAT     table (default), markdown (pull-request comment) or json
+  --out FILE          write the plan to FILE (created or overwritten) instead of stdout, and print nothing
   --dir DIR           folder of the stack files (default: the project folder)
 
-Exit code: 0 planned, 1 a stack file is invalid or unreadable or the program failed, 2 bad usage.`;
+The options go after \`--\`: before it, npm takes them for itself. npm prints a banner on stdout
+before the plan; to redirect stdout, use --out or \`npm run --silent plan -- ...\`.
+
+Exit code: 0 planned, 1 a stack file is invalid or unreadable, the program failed or FILE cannot be
+written, 2 bad usage.`;
 
 export interface PlanCliIo {
   stdout(text: string): void;
@@ -37,6 +43,8 @@ export interface PlanCliIo {
   cwd: string;
   /** The folder holding Pulumi.yaml and index.ts. */
   projectDir: string;
+  /** The environment, where npm leaves the options it took for itself (`npm_config_<name>`); none when absent. */
+  env?: Record<string, string | undefined>;
 }
 
 interface Target {
@@ -46,22 +54,20 @@ interface Target {
 
 class UsageError extends Error {}
 
+const OPTIONS = {
+  stack: { type: "string" },
+  all: { type: "boolean", default: false },
+  "config-file": { type: "string" },
+  format: { type: "string", default: "table" },
+  out: { type: "string" },
+  dir: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
 function parse(argv: string[]) {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        stack: { type: "string" },
-        all: { type: "boolean", default: false },
-        "config-file": { type: "string" },
-        format: { type: "string", default: "table" },
-        dir: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
+    parsed = parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -102,14 +108,24 @@ function targets(options: ReturnType<typeof parse>, io: PlanCliIo): Target[] {
   return [{ file, stack }];
 }
 
+/** The file --out names, from the caller's folder; a folder is refused before anything is planned. */
+function outputFile(name: string, io: PlanCliIo): string {
+  const file = path.resolve(io.cwd, name);
+  if (name === "" || fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`--out ${name || '""'} is a folder; name the file to write, e.g. --out ${path.join(name, "plan.json")}.`);
+  }
+  return file;
+}
+
 /**
- * `npm run plan`: plans each stack asked for and prints the plans that succeeded to stdout; every
- * failure (invalid config, unreadable YAML, a program error) goes to stderr and makes the exit
- * code 1, and a stack that failed prints nothing to stdout.
+ * `npm run plan`: plans each stack asked for and prints the plans that succeeded to stdout, or
+ * writes them to the --out file; every failure (invalid config, unreadable YAML, a program error)
+ * goes to stderr and makes the exit code 1, and a stack that failed prints nothing.
  */
 export async function runPlanCli(argv: string[], io: PlanCliIo): Promise<number> {
   let options: ReturnType<typeof parse>;
   let planned: Target[];
+  let out: string | undefined;
   try {
     options = parse(argv);
     if (options.help) {
@@ -117,9 +133,11 @@ export async function runPlanCli(argv: string[], io: PlanCliIo): Promise<number>
       return 0;
     }
     planned = targets(options, io);
+    out = options.out === undefined ? undefined : outputFile(options.out, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`${error.message}\n\n${USAGE}`);
+      const npm = npmTookOptions(argv, io.env ?? {}, OPTIONS, PLAN_FORMATS);
+      io.stderr(npm ?? `${error.message}\n\n${USAGE}`);
       return 2;
     }
     if (error instanceof PlanFileError) {
@@ -157,8 +175,19 @@ export async function runPlanCli(argv: string[], io: PlanCliIo): Promise<number>
       }
     }
   }
-  if (plans.length > 0) {
-    io.stdout(renderPlans(plans, options.format, options.all));
+  if (plans.length === 0) {
+    return 1;
+  }
+  const rendered = renderPlans(plans, options.format, options.all);
+  if (out === undefined) {
+    io.stdout(rendered);
+    return failed ? 1 : 0;
+  }
+  try {
+    fs.writeFileSync(out, `${rendered}\n`);
+  } catch (error) {
+    io.stderr(`${displayPath(out)}: cannot write the plan (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    return 1;
   }
   return failed ? 1 : 0;
 }

@@ -62,6 +62,13 @@ export interface PreflightOptions {
    * taken for replication lag and retried, before it counts as final. Default 0 (an old secret).
    */
   newSecretGraceMs?: number;
+  /** Starts each progress line, for a caller with its own name for the checks. Default "Preflight". */
+  label?: string;
+  /**
+   * What to do when this machine cannot reach Entra ID or the vault, ending the likely cause.
+   * Default: the `pulumi up` setting that skips the preflight where the deployer cannot reach the vault.
+   */
+  unreachableAdvice?: string;
 }
 
 /** How long Entra ID may take to accept a new client secret everywhere (seconds to minutes). */
@@ -235,17 +242,15 @@ function diagnoseSignIn(code: string, target: AzureKeyTarget): Diagnosis {
   }
 }
 
-const NETWORK_CAUSE =
-  "network: the vault's DNS name may not resolve yet, or a proxy or firewall keeps this machine from Entra ID or the vault; set cerbyPreflight to false where the deployer cannot reach the vault";
+const DEPLOY_UNREACHABLE_ADVICE = "set cerbyPreflight to false where the deployer cannot reach the vault";
+
+const networkCause = (advice: string) =>
+  `network: the vault's DNS name may not resolve yet, or a proxy or firewall keeps this machine from Entra ID or the vault; ${advice}`;
 
 /** What Key Vault's HTTP status says, once a token was obtained. */
-function diagnoseVaultStatus(statusCode: number, said: string, message: string, target: AzureKeyTarget): Diagnosis | undefined {
+function diagnoseVaultStatus(statusCode: number, said: string, message: string, target: AzureKeyTarget, unreachable: string): Diagnosis | undefined {
   if (statusCode === 403 && /ForbiddenByFirewall|Client address is not authorized/i.test(message)) {
-    return {
-      retry: false,
-      detail: said,
-      cause: "the Key Vault firewall does not admit this machine's address: allow it, or set cerbyPreflight to false where the deployer cannot reach the vault",
-    };
+    return { retry: false, detail: said, cause: `the Key Vault firewall does not admit this machine's address: allow it, or ${unreachable}` };
   }
   if (statusCode === 403) {
     // Key Vault names the data action it refused, which tells a role that lacks it from one that lags.
@@ -268,12 +273,12 @@ function diagnoseVaultStatus(statusCode: number, said: string, message: string, 
   return undefined;
 }
 
-function diagnose(error: unknown, target: AzureKeyTarget, operation: string): Diagnosis {
+function diagnose(error: unknown, target: AzureKeyTarget, operation: string, unreachable: string): Diagnosis {
   // Duck-typed: an abort reason is a DOMException, which need not be an Error of this realm.
   const { name, message: said } = (error ?? {}) as { name?: unknown; message?: unknown };
   const message = typeof said === "string" ? said : String(error);
   if (name === "AbortError" || name === "TimeoutError") {
-    return { retry: true, detail: `no answer to ${operation} before the time bound`, cause: NETWORK_CAUSE };
+    return { retry: true, detail: `no answer to ${operation} before the time bound`, cause: networkCause(unreachable) };
   }
   const aadsts = /AADSTS(\d+)/.exec(message);
   if (aadsts) {
@@ -289,7 +294,7 @@ function diagnose(error: unknown, target: AzureKeyTarget, operation: string): Di
   const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
   if (typeof statusCode === "number") {
     const said = `${operation === "sign-in" ? "Entra ID" : "Key Vault"} answered ${statusCode} to ${operation}: ${firstLine(message)}`;
-    const known = operation === "sign-in" ? undefined : diagnoseVaultStatus(statusCode, said, message, target);
+    const known = operation === "sign-in" ? undefined : diagnoseVaultStatus(statusCode, said, message, target, unreachable);
     if (known) {
       return known;
     }
@@ -300,7 +305,7 @@ function diagnose(error: unknown, target: AzureKeyTarget, operation: string): Di
   }
   // MSAL reports an unreachable Entra ID as "network_error", without the system error code.
   if ((typeof code === "string" && NETWORK_CODES.includes(code)) || /\bnetwork_error\b/.test(message)) {
-    return { retry: true, detail: `could not reach Azure during ${operation}: ${firstLine(message)}`, cause: NETWORK_CAUSE };
+    return { retry: true, detail: `could not reach Azure during ${operation}: ${firstLine(message)}`, cause: networkCause(unreachable) };
   }
   return { retry: false, detail: `${operation} failed: ${firstLine(message)}`, cause: "an unexpected error; see the detail" };
 }
@@ -344,9 +349,10 @@ interface AttemptContext {
   httpClient?: KeyClientOptions["httpClient"];
   now: Date;
   signal: AbortSignal;
+  unreachable: string;
 }
 
-async function attemptOnce({ target, credential, keyClient, httpClient, now, signal }: AttemptContext): Promise<Attempt> {
+async function attemptOnce({ target, credential, keyClient, httpClient, now, signal, unreachable }: AttemptContext): Promise<Attempt> {
   const checks: AzureCheck[] = [];
   const failed = (check: AzureCheckName, diagnosis: Diagnosis): Attempt => {
     checks.push({ name: check, ok: false, detail: diagnosis.detail, cause: diagnosis.cause });
@@ -358,7 +364,7 @@ async function attemptOnce({ target, credential, keyClient, httpClient, now, sig
     await bounded(credential.getToken(vaultScope(target.vaultUrl), { abortSignal: signal }), signal);
     checks.push({ name: "sign-in", ok: true, detail: `signed in as application ${target.clientId} in tenant ${target.tenantId}` });
   } catch (error) {
-    return failed("sign-in", diagnose(error, target, "sign-in"));
+    return failed("sign-in", diagnose(error, target, "sign-in", unreachable));
   }
 
   let key: KeyVaultKey;
@@ -366,7 +372,7 @@ async function attemptOnce({ target, credential, keyClient, httpClient, now, sig
     key = await bounded(keyClient.getKey(target.keyName, { abortSignal: signal }), signal);
     checks.push({ name: "key-read", ok: true, detail: `read ${key.id ?? target.keyName}` });
   } catch (error) {
-    return failed("key-read", diagnose(error, target, "read the key"));
+    return failed("key-read", diagnose(error, target, "read the key", unreachable));
   }
 
   const properties = checkKeyProperties(key, now);
@@ -417,7 +423,7 @@ async function attemptOnce({ target, credential, keyClient, httpClient, now, sig
         return failed(trip.check, { retry: false, detail: trip.mismatch, cause: "the key or the vault misbehaves; do not register this key" });
       }
     } catch (error) {
-      return failed(trip.check, diagnose(error, target, trip.operation));
+      return failed(trip.check, diagnose(error, target, trip.operation, unreachable));
     }
     checks.push({ name: trip.check, ok: true, detail: trip.passed });
   }
@@ -461,6 +467,8 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
   const timeoutMs = options.timeoutMs ?? DEFAULT_PREFLIGHT_TIMEOUT_MS;
   const initialBackoffMs = options.initialBackoffMs ?? 2000;
   const newSecretGraceMs = options.newSecretGraceMs ?? 0;
+  const label = options.label ?? "Preflight";
+  const unreachable = options.unreachableAdvice ?? DEPLOY_UNREACHABLE_ADVICE;
   const log = (message: string) => options.log?.(redact(message, [target.clientSecret]));
   const started = performance.now();
   const where = `key "${target.keyName}" in ${target.vaultUrl} as application ${target.clientId}`;
@@ -503,13 +511,13 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
     });
   };
 
-  log(`Preflight: checking ${where}; retrying for up to ${formatDuration(timeoutMs)} while access propagates.`);
+  log(`${label}: checking ${where}; retrying for up to ${formatDuration(timeoutMs)} while access propagates.`);
   let lastFailure: Extract<Attempt, { ok: false }> | undefined;
   let lastLogged: string | undefined;
   for (let attempt = 1; ; attempt += 1) {
-    const outcome = await attemptOnce({ target, credential, keyClient, httpClient, now, signal: deadline });
+    const outcome = await attemptOnce({ target, credential, keyClient, httpClient, now, signal: deadline, unreachable });
     if (outcome.ok) {
-      log(`Preflight passed after ${attempt} attempt${attempt === 1 ? "" : "s"} in ${formatDuration(elapsed())}: ${outcome.keyId} wraps, unwraps, encrypts and decrypts as the service principal.`);
+      log(`${label} passed after ${attempt} attempt${attempt === 1 ? "" : "s"} in ${formatDuration(elapsed())}: ${outcome.keyId} wraps, unwraps, encrypts and decrypts as the service principal.`);
       return { keyId: outcome.keyId, checks: outcome.checks, attempts: attempt, elapsedMs: elapsed() };
     }
     // An attempt cut short by the bound reports nothing new; the failure before it is the verdict.
@@ -533,7 +541,7 @@ export async function preflightAzureKey(target: AzureKeyTarget, options: Preflig
       ? "a client secret created moments ago can take minutes to reach every Entra ID region"
       : lastFailure.diagnosis.cause;
     log(
-      `Preflight attempt ${attempt}: ${lastFailure.check} failed: ${lastFailure.diagnosis.detail}. ` +
+      `${label} attempt ${attempt}: ${lastFailure.check} failed: ${lastFailure.diagnosis.detail}. ` +
         (news ? `Likely cause: ${cause}. ` : "") +
         `Retrying in ${formatDuration(delay)} (${formatDuration(remaining)} left).`,
     );
