@@ -59,15 +59,6 @@ export function runBundle(bundle: ProviderBundle): Record<string, unknown> {
 }
 
 /**
- * A new instance of the bundle's provider class, from a fresh run of its module. This is what runs
- * in the dynamic provider host. The class's own type guarantees CompleteProvider, so the shipped
- * text carries no check of it.
- */
-export function loadBundle(bundle: ProviderBundle): CompleteProvider {
-  return new (runBundle(bundle)[bundle.exportName] as new () => CompleteProvider)();
-}
-
-/**
  * A dynamic provider that carries another as its bundled source and forwards every call to an
  * instance built from it on first use, in the provider host.
  *
@@ -83,8 +74,13 @@ export class BundledProvider implements CompleteProvider {
 
   constructor(private readonly bundle: ProviderBundle) {}
 
+  /**
+   * A new instance of the bundle's provider class, from a fresh run of its module: what runs in the
+   * provider host. The class's own type guarantees CompleteProvider, so the shipped text carries no
+   * check of it. Inline rather than a helper: each function the provider reaches is serialized.
+   */
   private provider(): CompleteProvider {
-    this.instance ??= loadBundle(this.bundle);
+    this.instance ??= new (runBundle(this.bundle)[this.bundle.exportName] as new () => CompleteProvider)();
     return this.instance;
   }
 

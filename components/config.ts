@@ -126,7 +126,7 @@ export interface AzureConfig {
   cerbyVaultName: string;
   cerbyVaultSetAsDefault: boolean;
   cerbyVaultOnDelete: CerbyOnDelete;
-  /** The CerbyVault provider's preflight, passed to it as a resource input. */
+  /** The Azure key preflight, declared as its own resource before the CerbyVault. */
   preflight: PreflightSettings;
   tags: Record<string, string>;
   /** Set when adoptExisting is true: what exists, to import instead of create (docs/operations.md, "Adopting a setup made by hand"). */

@@ -13,7 +13,7 @@ export const KEY_SIZE = 4096;
 /** How long the Azure preflight retries by default (config cerbyPreflightTimeoutMinutes). */
 export const DEFAULT_PREFLIGHT_TIMEOUT_MINUTES = 10;
 
-/** Whether the CerbyVault provider proves the Azure key before Cerby gets it, and for how long it retries. */
+/** Whether the Azure key preflight (components/azure/keyPreflight.ts) is declared, and for how long it retries. */
 export interface PreflightSettings {
   enabled: boolean;
   timeoutMs: number;

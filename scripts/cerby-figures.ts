@@ -22,7 +22,7 @@ function inputs(apiUrl: string, overrides: Partial<CerbyVaultInputs> = {}): Cerb
   return akvVaultInputs(apiUrl, "figures-client-secret-value", overrides);
 }
 
-/** akvVaultInputs turns the Azure preflight off: these figures are about Cerby's API, and the vault URL is fictitious. */
+/** The CerbyVault provider never calls Azure (the preflight is its own resource), so the fictitious vault URL is never reached. */
 const SETTINGS: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY };
 
 async function configured(options: ConstructorParameters<typeof CerbyVaultProvider>[0] = {}): Promise<CerbyVaultProvider> {

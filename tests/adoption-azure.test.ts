@@ -30,17 +30,21 @@ function inputs(resource: RecordedResource): Record<string, any> {
 
 interface AdoptionRun extends MockRunResult {
   warnings: string[];
+  infos: string[];
 }
 
 /** Runs the program adopting the manual setup, collecting what it warned. */
 async function adopt(overrides: Record<string, unknown> = {}, setup: ManualAzureOptions = {}): Promise<AdoptionRun> {
   const warnings: string[] = [];
+  const infos: string[] = [];
   const spy = jest.spyOn(pulumi.log, "warn").mockImplementation(async (message: string) => void warnings.push(message));
+  const info = jest.spyOn(pulumi.log, "info").mockImplementation(async (message: string) => void infos.push(message));
   try {
     const result = await runProgram({ ...ADOPT_CONFIG, ...overrides }, { cloud: manualAzureCloud(setup) });
-    return { ...result, warnings };
+    return { ...result, warnings, infos };
   } finally {
     spy.mockRestore();
+    info.mockRestore();
   }
 }
 
@@ -70,6 +74,14 @@ describe("adopting Azure as Cerby's article builds it", () => {
     expect(single(run.resources, T.application).importId).toBe(`/applications/${MANUAL.applicationObjectId}`);
     expect(single(run.resources, T.servicePrincipal).importId).toBe(`/servicePrincipals/${MANUAL.servicePrincipalObjectId}`);
     expect(single(run.resources, T.roleAssignment).importId).toBe(MANUAL_ROLE_ASSIGNMENT_ID);
+  });
+
+  test("with no client secret to prove access with, declares no preflight and says so once, at program time", () => {
+    expect(run.resources.filter((resource) => resource.type === T.keyPreflight)).toEqual([]);
+    expect(run.infos.filter((message) => message.includes("preflight"))).toEqual([
+      `Skipped the preflight of Azure key "${MANUAL.keyName}": this stack adopted a setup made by hand and holds no client secret ` +
+        "(Cerby's cannot be read back). Set it with `pulumi config set --secret existingClientSecret` to have access proved.",
+    ]);
   });
 
   test("declares the vault with exactly the settings it has, purge protection left out as Azure reports it off", () => {
@@ -226,17 +238,24 @@ describe("later choices", () => {
   test("clientSecretStartDate asks for a new secret, which the Cerby vault then gets", async () => {
     const run = await adopt({ clientSecretStartDate: "2026-12-01" });
     const password = single(run.resources, T.password);
+    expect(single(run.resources, T.cerbyVault).dependsOn).toContain(single(run.resources, T.keyPreflight).urn);
     expect(inputs(password)).toMatchObject({ applicationId: `/applications/${MANUAL.applicationObjectId}`, startDate: "2026-12-01T00:00:00Z" });
     expect(password.retainOnDelete).toBe(true);
     expect(inputs(single(run.resources, T.cerbyVault)).akv.clientSecret).toBe("[secret]");
   }, 60_000);
 
-  test("existingClientSecret reaches the Cerby vault (for the preflight) and, with exportClientSecret, the outputs, only as a secret", async () => {
+  test("existingClientSecret reaches the Cerby vault and its preflight and, with exportClientSecret, the outputs, only as a secret", async () => {
     const secret = "existing~secret.ShouldNeverLeak_42";
     const run = await adopt({ existingClientSecret: secret, exportClientSecret: true });
     const vault = single(run.resources, T.cerbyVault);
+    const preflight = single(run.resources, T.keyPreflight);
+    expect(figures(run.resources).created.sort()).toEqual([T.cerbyVault, T.keyContinuity, T.keyPreflight].sort());
+    expect(vault.dependsOn).toContain(preflight.urn);
     expect(inputs(vault).akv.clientSecret).toBe("[secret]");
+    expect(inputs(preflight)).toMatchObject({ clientSecret: "[secret]", keyName: MANUAL.keyName, clientId: MANUAL.clientId });
     expect(JSON.stringify(redactSecrets(vault.rawInputs))).not.toContain(secret);
+    expect(JSON.stringify(redactSecrets(preflight.rawInputs))).not.toContain(secret);
+    expect(run.infos.filter((message) => message.includes("Skipped the preflight"))).toEqual([]);
     expect(run.outputs.clientSecret).toEqual({ kind: "secret", value: secret });
     expect(run.resources.filter((resource) => resource.type === T.password)).toEqual([]);
   }, 60_000);

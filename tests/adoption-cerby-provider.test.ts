@@ -1,6 +1,6 @@
 /**
  * The Cerby vault of an adopted Azure setup, whose client secret only Cerby holds: the provider
- * adopts the vault by name and sends nothing, and says that it skipped the preflight.
+ * adopts the vault by name and sends nothing. (No preflight is declared for it: tests/adoption-azure.test.ts.)
  */
 import { CerbyVaultProvider, type CerbyVaultInputs } from "../components/cerby/provider";
 import { CerbyEmulator } from "./support/cerby-emulator";
@@ -23,7 +23,7 @@ async function provider(infos: string[]): Promise<CerbyVaultProvider> {
     client: { timeoutMs: 10_000, maxAttempts: 2, maxElapsedMs: 20_000, baseDelayMs: 5, maxDelayMs: 20 },
     log: { info: (message) => void infos.push(message), warn: (message) => void infos.push(message) },
   });
-  const settings: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY, "cerby-external-keys:cerbyPreflight": "true" };
+  const settings: Record<string, string> = { "cerby-external-keys:cerbyApiKey": API_KEY };
   await created.configure({ config: { get: (key) => settings[key], require: (key) => settings[key] } });
   return created;
 }
@@ -32,8 +32,7 @@ async function provider(infos: string[]): Promise<CerbyVaultProvider> {
 function withoutSecret(): CerbyVaultInputs {
   const inputs = akvVaultInputs(emulator.url, "unused", { registration: "api" });
   const { clientSecret: _dropped, ...akv } = inputs.akv!;
-  // The preflight stays on: with no secret to prove access with, the provider must say it skipped it.
-  return { ...inputs, akv: akv as CerbyVaultInputs["akv"], preflight: { enabled: true, timeoutMs: 60_000 } };
+  return { ...inputs, akv: akv as CerbyVaultInputs["akv"] };
 }
 
 function calls(): string[] {
@@ -49,14 +48,13 @@ test("check accepts an akv vault without a client secret, and still refuses an e
   ]);
 });
 
-test("the vault Cerby already has is adopted by name with nothing sent, and the skipped preflight is reported", async () => {
+test("the vault Cerby already has is adopted by name with nothing sent", async () => {
   const byHand = emulator.seed({ name: "Azure Key Vault", scheme: "akv" });
   const infos: string[] = [];
   const result = await (await provider(infos)).create(withoutSecret());
   expect(result.id).toBe(byHand.id);
   expect(calls()).toEqual(["GET /vaults"]);
-  expect(infos).toContainEqual(expect.stringContaining('Skipped the preflight of Azure key "cerby-external-key": this stack adopted a setup made by hand and holds no client secret'));
-  expect(infos).toContainEqual(expect.stringContaining("pulumi config set --secret existingClientSecret"));
+  expect(infos).toContainEqual(expect.stringContaining('Adopting the existing Cerby vault "Azure Key Vault"'));
 });
 
 test("with no vault in Cerby and no secret, nothing is registered and the message says what to set", async () => {

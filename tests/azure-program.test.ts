@@ -28,7 +28,7 @@ describe("the Azure program with default config", () => {
   test("declares exactly the expected cloud resources, one of each role", () => {
     const custom = resources.filter((resource) => resource.custom).map((resource) => resource.type).sort();
     expect(custom).toEqual(
-      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.roleDefinition, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.readiness, T.cerbyVault, T.keyContinuity].sort(),
+      [T.application, T.password, T.lock, T.roleAssignment, T.roleAssignment, T.roleDefinition, T.key, T.vault, T.resourceGroup, T.servicePrincipal, T.randomName, T.readiness, T.keyPreflight, T.cerbyVault, T.keyContinuity].sort(),
     );
   });
 

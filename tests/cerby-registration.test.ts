@@ -358,11 +358,12 @@ describe("changes in guided mode", () => {
     expect(warns.filter((message) => message.includes("rename it to"))).toHaveLength(1);
   });
 
-  test("a vault removed from Cerby meanwhile fails the change with the way out", async () => {
+  test("a vault removed from Cerby meanwhile fails the change with the way out, the same as a refresh gives", async () => {
     const { provider } = await harness();
     const error = await failure(provider.update("00000000-0000-4000-8000-000000000000", outs, akvInputs({ name: "Other" })));
-    expect(error.message).toContain("no longer exists");
-    expect(error.message).toContain("pulumi refresh");
+    expect(error.message).toContain('Cerby vault 00000000-0000-4000-8000-000000000000 ("Other") is not in the vault list at');
+    expect(error.message).toContain('give the key the "Read vaults" scope');
+    expect(error.message).toContain("`pulumi state unprotect <urn>`, then `pulumi state delete <urn>`");
   });
 });
 
@@ -490,7 +491,7 @@ describe("auto, where Cerby's PATCH is missing", () => {
       const props = { ...outs, onDelete: "disable" as const };
       const error = await failure(provider.delete(id, props));
       expect(error.message).toContain("is still enabled in Cerby");
-      expect(error.message).toContain(`Settings → Vaults → "Azure Key Vault" and disable it`);
+      expect(error.message).toContain(`open Settings → Vaults → "Azure Key Vault" (id ${id}), disable it, then run the delete again`);
       expect(emulator.allVaults().find((vault) => vault.id === id)?.state).toBe("enabled");
 
       emulator.modify(id, { state: "disabled" });

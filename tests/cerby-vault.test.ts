@@ -143,8 +143,8 @@ test("the serialized provider, loaded as the engine loads it, has no key until c
   try {
     type Loaded = pulumi.dynamic.ResourceProvider & { create(inputs: unknown): Promise<pulumi.dynamic.CreateResult<CerbyVaultOutputs>> };
     const load = () => requireFromString(resource.rawInputs.__provider as string, `${__dirname}/serialized-provider.js`).handler() as Loaded;
-    // The Azure preflight is off here (this test is about Cerby); tests/preflight-provider.test.ts covers it.
-    const inputs = { ...akvArgs(), apiUrl: emulator.url, setAsDefault: false, onDelete: "retain", preflight: { enabled: false, timeoutMs: 60_000 } };
+    // The Azure preflight is its own resource (tests/preflight-provider.test.ts): this provider never calls Azure.
+    const inputs = { ...akvArgs(), apiUrl: emulator.url, setAsDefault: false, onDelete: "retain" };
 
     // It arrives unbuilt: no provider instance, and so nothing configured, rides along in state.
     expect((load() as { instance?: unknown }).instance).toBeUndefined();

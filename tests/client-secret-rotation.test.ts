@@ -92,7 +92,7 @@ describe("a client-secret rotation whose Cerby update fails, then the next pulum
   });
 
   async function run(startDate: string): Promise<MockRunResult> {
-    // The preflight (an Azure check, off through the resource's input) is tested elsewhere.
+    // The preflight (an Azure check, its own resource) is tested elsewhere.
     const result = await runProgram({ clientSecretStartDate: startDate, cerbyApiUrl: emulator.url, cerbyPreflight: false }, { cloud: entra.cloud });
     runs.push(result);
     return result;

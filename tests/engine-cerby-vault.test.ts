@@ -1,22 +1,19 @@
 /**
  * The CerbyVault resource as the engine runs it: its real `__provider`, captured from the program
  * under mocks, in the real dynamic provider host (tests/support/provider-host.ts), configured with
- * the stack config as the engine sends it, against the Cerby emulator and the fake Entra ID and
- * Key Vault. Every host and server is stopped after each test.
+ * the stack config as the engine sends it, against the Cerby emulator. Every host and server is
+ * stopped after each test. The Azure key preflight is its own resource: tests/engine-preflight.test.ts.
  */
 import { CerbyEmulator } from "./support/cerby-emulator";
-import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
 import { ProviderHost, UNKNOWN, withoutSecrets } from "./support/provider-host";
 import { runProgram, single, toPulumiConfig } from "./support/program";
 
 
 const API_KEY = "cerby-engine-key-5d2e8a";
 const VAULT_TYPE = "pulumi-nodejs:dynamic/cerby:Vault";
-const REDIRECT = require.resolve("./support/host-azure-redirect.js");
 
 let emulator: CerbyEmulator;
 let host: ProviderHost | undefined;
-let azure: FakeAzure | undefined;
 /** The CerbyVault as the program declares it, once for `pulumi up` and once for a preview. */
 const declared: Record<"up" | "preview", { urn: string; inputs: Record<string, unknown> }> = {} as never;
 
@@ -33,9 +30,8 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all([host?.stop(), azure?.close(), emulator.stop()]);
+  await Promise.all([host?.stop(), emulator.stop()]);
   host = undefined;
-  azure = undefined;
 });
 
 /** The stack config of these tests, as the engine hands it to the host: cerbyApiKey secret. */
@@ -51,8 +47,8 @@ async function declaredVault(preview = false): Promise<{ urn: string; inputs: Re
 }
 
 /** A host configured as the engine configures it, the API key given or not. */
-async function startHost(apiKey: string | undefined, env: Record<string, string | undefined> = {}): Promise<ProviderHost> {
-  host = await ProviderHost.start({ env: { CERBY_API_KEY: undefined, CERBY_API_URL: undefined, ...env }, preload: env.FAKE_AZURE_PORT ? [REDIRECT] : [] });
+async function startHost(apiKey: string | undefined): Promise<ProviderHost> {
+  host = await ProviderHost.start({ env: { CERBY_API_KEY: undefined, CERBY_API_URL: undefined } });
   const { config, secretKeys } = stackConfig(apiKey === undefined ? {} : { cerbyApiKey: apiKey });
   expect(await host.configure(config, secretKeys)).toBe(false);
   return host;
@@ -135,30 +131,4 @@ test("a vault gone from Cerby: the refresh fails with the way out instead of dro
   expect(error.message).toContain("Cerby vault vault-that-is-gone");
   expect(error.message).toContain("a refresh never drops it");
   expect(error.message).toContain("pulumi state delete");
-});
-
-test("the preflight runs in the host against the fake Entra ID and Key Vault before Cerby is called", async () => {
-  const principal = { tenantId: "11111111-2222-4333-8444-555555555555", clientId: "66666666-7777-4888-8999-000000000000", clientSecret: "Eng~preflight-secret-1" };
-  azure = await FakeAzure.start(principal, {
-    name: "cerby-external-key",
-    kty: "RSA",
-    privateKey: await makeKeyPair({ rsaBits: 4096 }),
-    keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
-    enabled: true,
-  });
-  azure.forbidWrap = 1;
-  const { urn, inputs } = await declaredVault();
-  const provider = await startHost(API_KEY, { FAKE_AZURE_PORT: String(azure.port) });
-  const news = {
-    ...inputs,
-    akv: { ...principal, vaultUrl: FAKE_VAULT_URL, keyName: "cerby-external-key" },
-    preflight: { enabled: true, timeoutMs: 120_000 },
-  };
-  const { inputs: checked, failures } = await provider.check(urn, {}, news);
-  expect(failures).toEqual([]);
-  await provider.create(urn, checked);
-  expect(azure.vaultCalls("unwrapkey")).toHaveLength(1);
-  expect(emulator.allVaults().filter((vault) => vault.scheme === "akv")).toHaveLength(1);
-  await provider.line("Preflight passed after 2 attempts");
-  expect(provider.output.join("\n")).not.toContain(principal.clientSecret);
 });

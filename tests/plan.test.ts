@@ -72,6 +72,7 @@ describe("the plan of Pulumi.dev.yaml", () => {
       [T.roleDefinition]: 1,
       [T.readiness]: 1,
       [T.key]: 1,
+      [T.keyPreflight]: 1,
       [T.cerbyVault]: 1,
       [T.keyContinuity]: 1,
     });
@@ -93,9 +94,9 @@ describe("the plan of Pulumi.dev.yaml", () => {
     expect(guard.dependsOn).toContain(resourceRef(one(dev.resources, T.key)));
   });
 
-  test("the Cerby vault is registered only after the service principal's role assignment", () => {
+  test("the Cerby vault is registered only after the service principal's role assignment and the key's preflight", () => {
     const cerbyVault = one(dev.resources, T.cerbyVault);
-    expect(waitsFor(cerbyVault)).toContain(resourceRef(one(dev.resources, T.roleAssignment, "-cerby")));
+    expect(waitsFor(cerbyVault)).toEqual(expect.arrayContaining([resourceRef(one(dev.resources, T.roleAssignment, "-cerby")), resourceRef(one(dev.resources, T.keyPreflight))]));
   });
 
   test("the key, the vault and the resource group are protected and retained on delete", () => {

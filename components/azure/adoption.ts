@@ -8,6 +8,7 @@ import { CerbyVault } from "../cerby/vault";
 import { KeyContinuityGuard } from "../keyContinuity";
 import { clientSecret } from "./application";
 import { VaultDeleteLock } from "./deleteLock";
+import { keyPreflights } from "./keyPreflight";
 import { AdoptionRefused, azureDifferences, azureRefusals, discoverExistingAzure, type ExistingAzure } from "./existing";
 import { KeyVaultCustomRole, builtInRole } from "./roleDefinition";
 import { KeyVaultRoleAssignment } from "./roleAssignment";
@@ -194,6 +195,16 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
     const secret = password ? pulumi.secret(password.value) : args.existingClientSecret;
 
     const vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? "");
+    const akv = {
+      clientId: application.clientId,
+      tenantId: signedIn.tenantId,
+      // Absent: no preflight, and an existing vault is adopted with nothing sent.
+      ...(secret ? { clientSecret: secret } : {}),
+      vaultUrl: guard.gate(vaultUri),
+      keyName: guard.gate(key.name),
+    };
+    const cerbyDependsOn = [role, key, guard];
+    const preflight = keyPreflights(`${name}-key-preflight`, akv, azure.preflight, existing.key.name, { parent: this, dependsOn: cerbyDependsOn });
     const cerbyVault = new CerbyVault(
       `${name}-cerby-vault`,
       {
@@ -205,15 +216,7 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
         scheme: "akv",
         setAsDefault: azure.cerbyVaultSetAsDefault,
         onDelete: azure.cerbyVaultOnDelete,
-        preflight: azure.preflight,
-        akv: {
-          clientId: application.clientId,
-          tenantId: signedIn.tenantId,
-          // Absent: the provider skips the preflight and says so; an existing vault is adopted with nothing sent.
-          ...(secret ? { clientSecret: secret } : {}),
-          vaultUrl: guard.gate(vaultUri),
-          keyName: guard.gate(key.name),
-        },
+        akv,
         // A new secret is rotated into Cerby under the same confirmation rules as a created stack's.
         ...(password
           ? {
@@ -226,7 +229,7 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
             }
           : {}),
       },
-      { parent: this, dependsOn: [role, key, guard] },
+      { parent: this, dependsOn: [...cerbyDependsOn, ...preflight] },
     );
 
     this.tenantId = pulumi.output(signedIn.tenantId);

@@ -9,6 +9,7 @@ import { CerbyKey } from "./key";
 import { CerbyKeyVault } from "./keyVault";
 import { VaultDeleteLock } from "./deleteLock";
 import { DataPlaneReadiness } from "./dataPlaneReadiness";
+import { keyPreflights } from "./keyPreflight";
 import { KeyVaultRoleAssignment } from "./roleAssignment";
 import { KeyVaultCustomRole, builtInRole, type CustomKeyVaultRole } from "./roleDefinition";
 import type { SignedInIdentity } from "./signedInIdentity";
@@ -174,7 +175,17 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       new VaultDeleteLock(`${name}-kv-lock`, { vaultId }, { parent: this, dependsOn: [...roleAssignments, key] });
     }
 
-    // Cerby is called only once its service principal can use the key.
+    const akv = {
+      clientId: application.clientId,
+      tenantId: this.tenantId,
+      clientSecret: application.clientSecret,
+      // Named by the pinned IDs; the guard passes them on once it has accepted those.
+      vaultUrl: guard.gate(vault.vaultUri),
+      keyName: guard.gate(key.keyName),
+    };
+    const cerbyDependsOn = [servicePrincipalRole, key, guard];
+    // Cerby is called only once its service principal has proved it can use the key with this secret.
+    const preflight = keyPreflights(`${name}-key-preflight`, akv, azure.preflight, azure.keyName, { parent: this, dependsOn: cerbyDependsOn });
     const cerbyVault = new CerbyVault(
       `${name}-cerby-vault`,
       {
@@ -186,15 +197,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
         scheme: "akv",
         setAsDefault: azure.cerbyVaultSetAsDefault,
         onDelete: azure.cerbyVaultOnDelete,
-        preflight: azure.preflight,
-        akv: {
-          clientId: application.clientId,
-          tenantId: this.tenantId,
-          clientSecret: application.clientSecret,
-          // Named by the pinned IDs; the guard passes them on once it has accepted those.
-          vaultUrl: guard.gate(vault.vaultUri),
-          keyName: guard.gate(key.keyName),
-        },
+        akv,
         clientSecretRotation: {
           startDate: azure.clientSecretStartDate,
           keyId: application.clientSecretKeyId,
@@ -202,7 +205,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
           exported: exportsClientSecret(args.cerby, azure.exportClientSecret),
         },
       },
-      { parent: this, dependsOn: [servicePrincipalRole, key, guard] },
+      { parent: this, dependsOn: [...cerbyDependsOn, ...preflight] },
     );
 
     this.clientId = application.clientId;

@@ -85,7 +85,7 @@ export interface PreflightResult {
 /**
  * The preflight's verdict when it fails: the failed check, every check made, and how long it
  * tried. A plain Error with a name, not a subclass, for the reason given in
- * components/cerby/errors.ts: it is raised inside the CerbyVault provider.
+ * components/cerby/errors.ts: it is raised inside the AzureKeyPreflight provider.
  */
 export interface PreflightError extends Error {
   name: "PreflightError";

@@ -66,6 +66,10 @@ export interface CerbyClientOptions extends ClientTuning {
   apiKey: string;
 }
 
+/** Who can create a Cerby API key that manages vaults, and how the stack is given one: for messages. */
+export const KEY_ADMINS = "a workspace Owner, Super Admin or Admin";
+export const SET_API_KEY = "`pulumi config set --secret cerbyApiKey <key>`";
+
 const DEFAULT_MAX_PAGES = 20;
 const RANDOM_RESOLUTION = 1_000_000;
 const USER_AGENT = "cerby-external-keys (pulumi dynamic provider)";
@@ -161,13 +165,11 @@ export class CerbyClient {
     }
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.apiKey = options.apiKey;
-    this.policy = {
-      timeoutMs: options.timeoutMs ?? DEFAULT_RETRY_POLICY.timeoutMs,
-      maxAttempts: Math.max(1, options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts),
-      maxElapsedMs: options.maxElapsedMs ?? DEFAULT_RETRY_POLICY.maxElapsedMs,
-      baseDelayMs: options.baseDelayMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
-      maxDelayMs: options.maxDelayMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
-    };
+    const policy = { ...DEFAULT_RETRY_POLICY };
+    for (const key of Object.keys(policy) as (keyof RetryPolicy)[]) {
+      policy[key] = options[key] ?? policy[key];
+    }
+    this.policy = { ...policy, maxAttempts: Math.max(1, policy.maxAttempts) };
     this.pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, options.pageSize ?? MAX_PAGE_SIZE));
     this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
     this.sleep = options.sleep ?? ((ms) => delay(ms));
@@ -340,15 +342,13 @@ export class CerbyClient {
         return (
           `Cerby rejected the API key (HTTP 401 on ${request}): the key has expired, was revoked, or lacks the "vaults" scopes ` +
           '("Read vaults"; creating and changing vaults by API, as cerbyRegistration api does, also needs one to manage them). ' +
-          "Ask a workspace Owner, Super Admin or Admin to generate a new key with those scopes, then run " +
-          "`pulumi config set --secret cerbyApiKey <new key>` (or set CERBY_API_KEY) and retry." +
+          `Ask ${KEY_ADMINS} to generate a new key with those scopes, then run ${SET_API_KEY} (or set CERBY_API_KEY) and retry.` +
           said
         );
       case 403:
         return (
-          `Cerby refused ${request} (HTTP 403): the user who created the API key may not manage vaults. Only a workspace Owner, ` +
-          "Super Admin or Admin can; have one of them create the key (or give its user one of those roles), store it with " +
-          "`pulumi config set --secret cerbyApiKey <key>` and retry." +
+          `Cerby refused ${request} (HTTP 403): the user who created the API key may not manage vaults. Only ${KEY_ADMINS} ` +
+          `can; have one of them create the key (or give its user one of those roles), store it with ${SET_API_KEY} and retry.` +
           said
         );
       case 404:

@@ -24,6 +24,16 @@ function present(value: unknown): value is string {
   return typeof value === "string" && value.trim() !== "";
 }
 
+/** The Cerby web app of a workspace, for instructions to a person. */
+export function cerbyApp(workspace: string): string {
+  return `https://${workspace}.cerby.com`;
+}
+
+/** Where a person finds a vault in the Cerby app. */
+export function vaultInApp(vault: { name: string; id: string }, workspace: string): string {
+  return `in Cerby (${cerbyApp(workspace)}) open Settings → Vaults → "${vault.name}" (id ${vault.id})`;
+}
+
 /**
  * The base URL the inputs name, normalized so that an explicit default URL equals the workspace's.
  * Unknown during a preview while either is unknown; a URL that breaks the rule is kept as given

@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_PREFLIGHT_TIMEOUT_MS, NEW_SECRET_REPLICATION_MS, preflightAzureKey, type PreflightOptions } from "../azure/preflight";
 import type { CompleteProvider } from "../bundledProvider";
-import { PROJECT, type PreflightSettings } from "../project";
+import { PROJECT } from "../project";
 import {
   arnAccountId,
   checkCerbyApiUrl,
@@ -15,9 +14,9 @@ import {
   checkKmsKeyId,
   checkVaultUrl,
 } from "../validation";
-import { CerbyClient, ClientTuning } from "./client";
+import { CerbyClient, ClientTuning, KEY_ADMINS, SET_API_KEY } from "./client";
 import { AkvConfiguration, KmsByoConfiguration, SCHEME_TITLES, VAULT_SCHEMES, VaultChanges, VaultRecord, VaultScheme } from "./contract";
-import { inputApiUrl, recordedApiUrl } from "./endpoint";
+import { inputApiUrl, recordedApiUrl, vaultInApp } from "./endpoint";
 import { configError, isApiError, redact, redactError, vaultConflictError } from "./errors";
 import {
   DEFAULT_REGISTRATION_MODE,
@@ -30,6 +29,7 @@ import {
   waitMinutesOf,
   type GuidedContext,
   type RegistrationSettings,
+  vaultGoneError,
   type WaitOptions,
 } from "./registration";
 import { confirmedMessage, isConfirmed, pendingOf, rotationInstruction, type ClientSecretRotation, type PendingRotation } from "./rotation";
@@ -51,8 +51,6 @@ export interface CerbyVaultInputs extends RegistrationSettings {
   kmsByo?: KmsByoConfiguration;
   /** akv: which secret `akv.clientSecret` is, and the person's confirmation of a guided rotation (rotation.ts). */
   clientSecretRotation?: ClientSecretRotation;
-  /** Absent in state written before it was an input: the preflight runs with its default bound. */
-  preflight?: PreflightSettings;
 }
 
 /** State kept by Pulumi: the inputs plus what Cerby reports. `name` is Cerby's current name. */
@@ -83,8 +81,6 @@ export interface CerbyVaultProviderOptions {
   /** Retry policy and test seams for every client the provider builds. */
   client?: ClientTuning;
   log?: ProviderLog;
-  /** Transport and backoff of the Azure preflight, for tests against a fake Key Vault. */
-  preflight?: Pick<PreflightOptions, "httpClient" | "initialBackoffMs" | "newSecretGraceMs">;
   /** Clock and timer of the guided wait, for tests; the real ones by default. */
   wait?: Pick<WaitOptions, "sleep" | "now">;
 }
@@ -111,13 +107,10 @@ interface Field {
 const REFUSED_FIELDS: Field[] = [
   { path: "scheme", read: (props) => props.scheme },
   { path: "workspace/apiUrl", read: (props) => inputApiUrl(props), readState: (props) => recordedApiUrl(props) },
-  { path: "akv.clientId", read: (props) => nested(props.akv, "clientId") },
-  { path: "akv.tenantId", read: (props) => nested(props.akv, "tenantId") },
-  { path: "akv.vaultUrl", read: (props) => nested(props.akv, "vaultUrl") },
-  { path: "akv.keyName", read: (props) => nested(props.akv, "keyName") },
-  { path: "kmsByo.awsAccountId", read: (props) => nested(props.kmsByo, "awsAccountId") },
-  { path: "kmsByo.kmsKeyId", read: (props) => nested(props.kmsByo, "kmsKeyId") },
-  { path: "kmsByo.roleArn", read: (props) => nested(props.kmsByo, "roleArn") },
+  ...["akv.clientId", "akv.tenantId", "akv.vaultUrl", "akv.keyName", "kmsByo.awsAccountId", "kmsByo.kmsKeyId", "kmsByo.roleArn"].map((path): Field => {
+    const [parent, key] = path.split(".") as ["akv" | "kmsByo", string];
+    return { path, read: (props) => nested(props[parent], key) };
+  }),
 ];
 
 function isUnknown(value: unknown): boolean {
@@ -152,10 +145,10 @@ function clientSecretOf(props: unknown): string | undefined {
 /** onDelete disable where Cerby's API cannot disable the vault: the vault stays enabled until a person disables it. */
 function disableByHand(vault: { name: string; id: string; scheme: string }, workspace: string, error: { status: number; method: string; path: string }): string {
   return (
-    `Cerby vault ${describe(vault)} is still enabled in Cerby, and Cerby's API cannot disable it in this workspace ` +
-    `(HTTP ${error.status} on ${error.method} ${error.path}). onDelete is "disable", so it is not removed from this stack while ` +
-    `Cerby still uses it: in Cerby (https://${workspace}.cerby.com) open Settings → Vaults → "${vault.name}" and disable it, then ` +
-    'run the delete again (it finds the vault disabled and completes). To leave it enabled instead, set onDelete to "retain" and run `pulumi up` first.'
+    `Cerby vault ${describe(vault)} is still enabled in Cerby: Cerby's API cannot disable it in this workspace ` +
+    `(HTTP ${error.status} on ${error.method} ${error.path}). With onDelete "disable" it stays in this stack while Cerby ` +
+    `uses it: ${vaultInApp(vault, workspace)}, disable it, then run the delete ` +
+    'again. To leave it enabled, set onDelete to "retain" and run `pulumi up` first.'
   );
 }
 
@@ -221,7 +214,6 @@ export class CerbyVaultProvider implements CompleteProvider {
       }
       registrationFailures(inputs, (value) => !isUnknown(value)).forEach((failure) => fail(failure.property, failure.reason));
 
-      this.checkPreflight(inputs.preflight, fail);
       if (scheme === "akv") {
         this.checkAkv(inputs.akv, expect, fail);
         if (inputs.kmsByo !== undefined) {
@@ -259,19 +251,6 @@ export class CerbyVaultProvider implements CompleteProvider {
     }
     expect("akv.vaultUrl", fields.vaultUrl, checkVaultUrl);
     expect("akv.keyName", fields.keyName, checkKeyName);
-  }
-
-  private checkPreflight(preflight: unknown, fail: (property: string, reason: string) => void): void {
-    if (preflight === undefined || isUnknown(preflight)) {
-      return;
-    }
-    const fields = typeof preflight === "object" && preflight !== null ? (preflight as Record<string, unknown>) : {};
-    if (typeof fields.enabled !== "boolean") {
-      fail("preflight.enabled", "must be true or false (config cerbyPreflight)");
-    }
-    if (typeof fields.timeoutMs !== "number" || !Number.isInteger(fields.timeoutMs) || fields.timeoutMs < 1) {
-      fail("preflight.timeoutMs", "must be a whole number of milliseconds (config cerbyPreflightTimeoutMinutes)");
-    }
   }
 
   private checkKmsByo(
@@ -345,12 +324,11 @@ export class CerbyVaultProvider implements CompleteProvider {
     const vault = { name: String(olds.name ?? news.name), id, scheme: String(olds.scheme ?? news.scheme) };
     throw configError(
       `Cannot change ${refused.join(", ")} of Cerby vault ${describe(vault)}: Cerby cannot re-key a vault. ` +
-        "Every account and secret in it is encrypted with the current key, Cerby offers no way to point a vault at another " +
-        "key, tenant, application or workspace, and it allows one vault per cloud, so Pulumi cannot replace it side by side. " +
-        "Revert the change, and keep the current key as it is. To move to a new key: register it in Cerby as a new vault, " +
-        "move the accounts and secrets to it in the Cerby app, then disable the old vault; only then remove the old vault from " +
-        "this stack (`pulumi state unprotect` and `pulumi state delete` on its URN) and apply the new settings, which adopts " +
-        "the new vault by name.",
+        "Everything in it is encrypted with the current key, a vault cannot be pointed at another key, tenant, application or " +
+        "workspace, and Cerby allows one vault per cloud, so Pulumi cannot replace it side by side. Revert the change. To move " +
+        "to a new key: register it in Cerby as a new vault, move the accounts and secrets to it in the Cerby app and disable the " +
+        "old vault; only then remove the old vault from this stack (`pulumi state unprotect` and `pulumi state delete` on its URN) " +
+        "and apply the new settings, which adopts the new vault by name.",
     );
   }
 
@@ -358,41 +336,9 @@ export class CerbyVaultProvider implements CompleteProvider {
     return this.guard([inputs], async () => {
       const apiBaseUrl = inputApiUrl(inputs);
       const client = this.client(typeof apiBaseUrl === "string" ? apiBaseUrl : undefined);
-      await this.preflight(inputs);
       const existing = this.ofScheme(await client.listVaults(), inputs.scheme);
       const vault = existing ? await this.adopt(client, existing, inputs) : await this.register(client, inputs);
       return { id: vault.id, outs: this.outputs(inputs, vault, client.baseUrl) };
-    });
-  }
-
-  /**
-   * Before Cerby is given an Azure key or a new client secret, proves as the service principal
-   * that the key wraps and unwraps (components/azure/preflight.ts), waiting out role propagation.
-   * Its settings are the resource's own inputs; cerbyPreflight false skips it.
-   */
-  private async preflight(inputs: CerbyVaultInputs): Promise<void> {
-    if (inputs.scheme !== "akv" || !inputs.akv) {
-      return;
-    }
-    const log = this.logFor([inputs]);
-    const settings = inputs.preflight ?? { enabled: true, timeoutMs: DEFAULT_PREFLIGHT_TIMEOUT_MS };
-    if (!settings.enabled) {
-      log.info(`Skipped the preflight of Azure key "${inputs.akv.keyName}" (cerbyPreflight is false).`);
-      return;
-    }
-    if (inputs.akv.clientSecret === undefined) {
-      log.info(
-        `Skipped the preflight of Azure key "${inputs.akv.keyName}": this stack adopted a setup made by hand and holds no client secret ` +
-          "(Cerby's cannot be read back). Set it with `pulumi config set --secret existingClientSecret` to have access proved.",
-      );
-      return;
-    }
-    await preflightAzureKey(inputs.akv, {
-      // The secret may have been created or rotated moments ago, in this same deployment.
-      newSecretGraceMs: NEW_SECRET_REPLICATION_MS,
-      ...this.options.preflight,
-      timeoutMs: settings.timeoutMs,
-      log: (message) => log.info(message),
     });
   }
 
@@ -538,12 +484,11 @@ export class CerbyVaultProvider implements CompleteProvider {
   private conflictMessage(vault: VaultRecord, inputs: CerbyVaultInputs): string {
     const setting = VAULT_NAME_SETTING[inputs.scheme];
     return (
-      `Cerby already has a ${SCHEME_TITLES[inputs.scheme]} vault in this workspace: ${describe(vault)}, and allows only one per ` +
-      `workspace, so "${inputs.name}" cannot be created. To manage the existing vault with this stack, give this resource its ` +
-      `name (\`pulumi config set ${setting} ${JSON.stringify(vault.name)}\`) or rename it in the Cerby app to ` +
-      `${JSON.stringify(inputs.name)}, then run \`pulumi up\` again: a vault of the same scheme and name is adopted, not ` +
-      "re-created (its key settings and client secret are kept; only the default flag is set from this stack). Adopt it only if " +
-      "it uses this stack's key; otherwise migrate its items and disable it in Cerby first."
+      `Cerby already has a ${SCHEME_TITLES[inputs.scheme]} vault in this workspace: ${describe(vault)}, and allows one per ` +
+      `workspace, so "${inputs.name}" cannot be created. To manage that vault with this stack, give this resource its name ` +
+      `(\`pulumi config set ${setting} ${JSON.stringify(vault.name)}\`) or rename it in the Cerby app to ${JSON.stringify(inputs.name)}, ` +
+      "then run `pulumi up` again: a vault of the same scheme and name is adopted, not re-created (its key settings and client secret are kept; " +
+      "only the default flag is set). Adopt it only if it uses this stack's key; otherwise migrate its items and disable it in Cerby first."
     );
   }
 
@@ -554,32 +499,19 @@ export class CerbyVaultProvider implements CompleteProvider {
       const vault = (await client.listVaults()).find((candidate) => candidate.id === id);
       const log = this.logFor([props]);
       if (!vault) {
-        // Dropping it from state would forget the pinned URL and let the next run register the key
-        // anew, wherever config then points; an API key that sees no vaults looks exactly the same.
-        throw configError(
-          `Cerby vault ${id}${props.name ? ` ("${props.name}")` : ""} is not in the vault list at ${client.baseUrl}. ` +
-            "It stays in the stack's state: a refresh never drops it. If the API key cannot see it, give the key the " +
-            '"Read vaults" scope of this workspace and run the refresh again. If the vault was deleted in Cerby on purpose, ' +
-            "remove it from the state by hand (`pulumi stack --show-urns` names its URN; `pulumi state unprotect <urn>`, then " +
-            "`pulumi state delete <urn>`); the next `pulumi up` registers the key again.",
-        );
+        throw vaultGoneError(id, props.name, client.baseUrl);
       }
       for (const message of this.drift(props, vault)) {
         log.warn(message);
       }
+      // outputs() takes the input fields alone from these.
       const inputs: CerbyVaultInputs = {
+        ...props,
         workspace: props.workspace ?? "",
-        apiUrl: props.apiUrl,
         name: props.name ?? vault.name,
         scheme: (props.scheme ?? vault.scheme) as VaultScheme,
         setAsDefault: props.setAsDefault ?? vault.isDefault,
         onDelete: props.onDelete ?? "retain",
-        akv: props.akv,
-        kmsByo: props.kmsByo,
-        registration: props.registration,
-        registrationWaitMinutes: props.registrationWaitMinutes,
-        clientSecretRotation: props.clientSecretRotation,
-        preflight: props.preflight,
       };
       // A guided rotation still waiting for the person's confirmation stays pending through a refresh.
       const unconfirmed = props.clientSecretConfirmed === false ? { pending: props.clientSecretPending } : undefined;
@@ -639,9 +571,6 @@ export class CerbyVaultProvider implements CompleteProvider {
         return { outs: this.outputs(news, unchanged, recordedApiUrl(olds)) };
       }
       const client = this.client(recordedApiUrl(olds));
-      if (changes.clientSecret !== undefined) {
-        await this.preflight(news);
-      }
       const { vault, byApi } = await this.change(client, id, changes, news);
       if (changes.clientSecret !== undefined && !byApi) {
         return { outs: this.guidedRotation(olds, news, vault, client.baseUrl) };
@@ -702,7 +631,6 @@ export class CerbyVaultProvider implements CompleteProvider {
       registrationWaitMinutes: inputs.registrationWaitMinutes,
       akv: inputs.akv,
       kmsByo: inputs.kmsByo,
-      preflight: inputs.preflight,
       vaultId: vault.id,
       state: vault.state,
       isDefault: vault.isDefault,
@@ -733,8 +661,8 @@ export class CerbyVaultProvider implements CompleteProvider {
     }
     if (this.apiKey === undefined) {
       throw configError(
-        `No Cerby API key: set the stack secret ${API_KEY_SETTING} (\`pulumi config set --secret cerbyApiKey <key>\`) or the ` +
-          `${API_KEY_ENV} environment variable. A workspace Owner, Super Admin or Admin creates keys in the Cerby web app; ` +
+        `No Cerby API key: set the stack secret ${API_KEY_SETTING} (${SET_API_KEY}) or the ${API_KEY_ENV} environment ` +
+          `variable. Keys are created in the Cerby web app by ${KEY_ADMINS}; ` +
           'the key needs the "vaults" scopes (read and manage vaults).',
       );
     }

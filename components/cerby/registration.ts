@@ -5,6 +5,7 @@
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { SCHEME_TITLES, type AkvConfiguration, type KmsByoConfiguration, type VaultChanges, type VaultRecord, type VaultScheme } from "./contract";
+import { cerbyApp, vaultInApp } from "./endpoint";
 import { configError, isApiError, type CerbyApiError } from "./errors";
 import { secretCommand, type ClientSecretRotation } from "./rotation";
 
@@ -97,10 +98,6 @@ function formFields(vault: VaultToRegister): [string, string][] {
   ];
 }
 
-function cerbyApp(workspace: string): string {
-  return `https://${workspace}.cerby.com`;
-}
-
 function defaultFlag(on: boolean): string {
   return on ? "on (make it the default vault)" : "off (not the default vault)";
 }
@@ -126,13 +123,17 @@ export function registrationInstructions(vault: VaultToRegister, why: string, th
 const RUN_AGAIN =
   "Then run `pulumi up` again: it finds the vault by its name and records it. Everything this stack built before the Cerby vault stays deployed.";
 
+function minutesText(minutes: number): string {
+  return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
+
 function waitingThen(minutes: number): string {
-  return `This \`pulumi up\` checks Cerby for the vault for up to ${minutes} minute${minutes === 1 ? "" : "s"} and carries on once it appears.`;
+  return `This \`pulumi up\` checks Cerby for the vault for up to ${minutesText(minutes)} and carries on once it appears.`;
 }
 
 /** The name and default flag the stack wants, where Cerby shows something else; one instruction each. */
 function pendingChanges(vault: VaultRecord, wanted: { name?: string; isDefault?: boolean }, workspace: string): string[] {
-  const where = `In Cerby (${cerbyApp(workspace)}) open Settings → Vaults → "${vault.name}" (id ${vault.id})`;
+  const where = vaultInApp(vault, workspace);
   const pending: string[] = [];
   if (wanted.name !== undefined && wanted.name !== vault.name) {
     pending.push(`${where} and rename it to "${wanted.name}".`);
@@ -147,12 +148,27 @@ function pendingChanges(vault: VaultRecord, wanted: { name?: string; isDefault?:
 function pendingMessage(instructions: string[], waitMinutes = 0): string {
   const then =
     waitMinutes > 0
-      ? `This \`pulumi up\` checks Cerby for the change for up to ${waitMinutes} minute${waitMinutes === 1 ? "" : "s"}.`
+      ? `This \`pulumi up\` checks Cerby for the change for up to ${minutesText(waitMinutes)}.`
       : "The stack records what Cerby shows, so each `pulumi up` checks again and repeats this until Cerby shows the change.";
   return (
     "Cerby does not show these changes yet, and guided registration never makes them through the API:\n" +
     instructions.map((line) => `  - ${line}`).join("\n") +
     `\n${then}`
+  );
+}
+
+/**
+ * A vault of this stack's state that Cerby's list does not show. It stays in the state: dropping
+ * it would forget the pinned URL and let the next run register the key anew, wherever config then
+ * points; an API key that sees no vaults looks exactly the same.
+ */
+export function vaultGoneError(id: string, name: string | undefined, baseUrl: string): Error {
+  return configError(
+    `Cerby vault ${id}${name ? ` ("${name}")` : ""} is not in the vault list at ${baseUrl}. It stays in the stack's state: a ` +
+      'refresh never drops it. If the API key cannot see it, give the key the "Read vaults" scope of this workspace and run ' +
+      "the command again. If the vault was deleted in Cerby on purpose, remove it from the state by hand (`pulumi stack " +
+      "--show-urns` names its URN; `pulumi state unprotect <urn>`, then `pulumi state delete <urn>`); the next `pulumi up` " +
+      "registers the key again.",
   );
 }
 
@@ -263,7 +279,7 @@ export async function guidedCreate(context: GuidedContext, vault: VaultToRegiste
   const found = await awaitInCerby(context, `Cerby vault "${vault.name}"`, (vaults) => vaults.find((candidate) => candidate.scheme === vault.scheme));
   if (!found) {
     const timedOut =
-      `Cerby showed no ${SCHEME_TITLES[vault.scheme]} vault "${vault.name}" within ${minutes} minute${minutes === 1 ? "" : "s"} ` +
+      `Cerby showed no ${SCHEME_TITLES[vault.scheme]} vault "${vault.name}" within ${minutesText(minutes)} ` +
       "(cerbyRegistrationWaitMinutes). Register it in the Cerby app:";
     throw configError(registrationInstructions(vault, timedOut, RUN_AGAIN));
   }
@@ -279,9 +295,7 @@ export async function guidedCreate(context: GuidedContext, vault: VaultToRegiste
 export async function guidedChange(context: GuidedContext, id: string, changes: VaultChanges, name: string, listed?: VaultRecord): Promise<VaultRecord> {
   let vault = listed ?? (await context.listVaults()).find((candidate) => candidate.id === id);
   if (!vault) {
-    throw configError(
-      `Cerby vault ${id} ("${name}") no longer exists at ${context.baseUrl}; run \`pulumi refresh\` to drop it from the stack, then \`pulumi up\` to register it again.`,
-    );
+    throw vaultGoneError(id, name, context.baseUrl);
   }
   const wanted = { name: changes.name, isDefault: changes.isDefault };
   const pending = pendingChanges(vault, wanted, context.workspace);

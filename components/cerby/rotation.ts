@@ -7,6 +7,7 @@
  */
 import type { CerbyConfig } from "../config";
 import type { VaultRecord } from "./contract";
+import { vaultInApp } from "./endpoint";
 
 /** The stack config key by which a person confirms that Cerby holds the new secret. */
 export const CONFIRMATION_SETTING = "cerbyClientSecretConfirmedStartDate";
@@ -78,10 +79,6 @@ export function pendingOf(rotation: ClientSecretRotation | undefined): PendingRo
   return rotation && { startDate: rotation.startDate, keyId: rotation.keyId };
 }
 
-function where(vault: VaultRecord, workspace: string): string {
-  return `in Cerby (https://${workspace}.cerby.com) open Settings → Vaults → "${vault.name}" (id ${vault.id})`;
-}
-
 /** Printed as a warning by every run until the rotation is confirmed. */
 export function rotationInstruction(vault: VaultRecord, workspace: string, rotation: ClientSecretRotation | undefined, pending: PendingRotation | undefined): string {
   const startDate = rotation?.startDate ?? "<clientSecretStartDate>";
@@ -92,7 +89,7 @@ export function rotationInstruction(vault: VaultRecord, workspace: string, rotat
       : "";
   return (
     `The Entra client secret was rotated (start date ${startDate}${rotation ? `, key ID ${rotation.keyId}` : ""}), and Cerby ` +
-    `has not been confirmed to hold it. Give it to Cerby by hand: ${where(vault, workspace)}, edit it and replace the client ` +
+    `has not been confirmed to hold it. Give it to Cerby by hand: ${vaultInApp(vault, workspace)}, edit it and replace the client ` +
     `secret with the one ${secretCommand(rotation, true)} prints once this run has completed. Then confirm: ` +
     `\`pulumi config set ${CONFIRMATION_SETTING} ${startDate}\` and run \`pulumi up\`. Until then this stack keeps recording ` +
     "the previous secret as Cerby's, every `pulumi up` repeats this, and `npm run verify` fails. Do not revoke the previous " +

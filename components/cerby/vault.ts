@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BundledProvider, bundleProvider } from "../bundledProvider";
 import type { VaultScheme } from "./contract";
-import type { PreflightSettings } from "../project";
 import type { OnDelete } from "./provider";
 import { DEFAULT_REGISTRATION_MODE, type RegistrationMode } from "./registration";
 import type { PendingRotation } from "./rotation";
@@ -65,12 +64,6 @@ export interface CerbyVaultArgs {
    * take (guided, or auto without PATCH): until confirmed, the state keeps the previous secret.
    */
   clientSecretRotation?: pulumi.Input<CerbyClientSecretRotation>;
-  /**
-   * Scheme akv: whether create and a new client secret first prove the key as the service
-   * principal, and how long that retries (config cerbyPreflight, cerbyPreflightTimeoutMinutes).
-   * Default: on, 10 minutes.
-   */
-  preflight?: pulumi.Input<PreflightSettings>;
 }
 
 /** The client secret's identity and the person's confirmation (components/cerby/rotation.ts). */
@@ -138,7 +131,6 @@ export class CerbyVault extends pulumi.dynamic.Resource {
   declare readonly clientSecretConfirmed: pulumi.Output<boolean | undefined>;
   /** The rotated secret (start date, key ID) awaiting confirmation, if any. */
   declare readonly clientSecretPending: pulumi.Output<PendingRotation | undefined>;
-  declare readonly preflight: pulumi.Output<PreflightSettings | undefined>;
 
   constructor(name: string, args: CerbyVaultArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -156,7 +148,6 @@ export class CerbyVault extends pulumi.dynamic.Resource {
         akv: secretAkv(args.akv),
         kmsByo: args.kmsByo,
         clientSecretRotation: args.clientSecretRotation,
-        preflight: args.preflight,
         apiBaseUrl: undefined,
         vaultId: undefined,
         state: undefined,

@@ -21,8 +21,6 @@ export function akvVaultInputs(apiUrl: string, clientSecret: string, overrides: 
     setAsDefault: false,
     onDelete: "retain",
     akv: akvSettings(clientSecret),
-    // Inputs for tests about Cerby: the Azure preflight is tested in tests/preflight-provider.test.ts.
-    preflight: { enabled: false, timeoutMs: 60_000 },
     ...overrides,
   };
 }

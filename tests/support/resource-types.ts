@@ -11,6 +11,7 @@ export const AZURE_TYPES = {
   password: "azuread:index/applicationPassword:ApplicationPassword",
   randomName: "random:index/randomString:RandomString",
   readiness: "pulumi-nodejs:dynamic/azure:DataPlaneReadiness",
+  keyPreflight: "pulumi-nodejs:dynamic/azure:KeyPreflight",
   cerbyVault: "pulumi-nodejs:dynamic/cerby:Vault",
   keyContinuity: "pulumi-nodejs:dynamic/cerby:KeyContinuity",
 } as const;

@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import { BundledProvider, bundleProvider } from "../bundledProvider";
+import type { PreflightSettings } from "../project";
+
+export interface AzureKeyPreflightArgs {
+  /** Entra tenant ID: the same value the CerbyVault sends Cerby. */
+  tenantId: pulumi.Input<string>;
+  /** Application (client) ID Cerby signs in as. */
+  clientId: pulumi.Input<string>;
+  /** The client secret proved; kept secret in inputs, outputs and state. */
+  clientSecret: pulumi.Input<string>;
+  /** Key Vault URL, e.g. https://kv-name.vault.azure.net/. */
+  vaultUrl: pulumi.Input<string>;
+  /** Name of the RSA-4096 key in that vault. */
+  keyName: pulumi.Input<string>;
+  /** How long propagation-type failures are retried (config cerbyPreflightTimeoutMinutes). */
+  timeoutMs: pulumi.Input<number>;
+}
+
+/** AzureKeyPreflightProvider (preflightProvider.ts), shipped as its bundle; one instance, serialized once. */
+const provider = new BundledProvider(bundleProvider(require.resolve("./preflightProvider"), "AzureKeyPreflightProvider"));
+
+/**
+ * Proves, as Cerby's service principal, that the key wraps, unwraps, encrypts and decrypts
+ * (preflight.ts), on create and whenever the client secret, key, vault, tenant or application
+ * changes. The CerbyVault depends on it and is given the same values, so Cerby never receives a
+ * key or client secret that was not proved first: the engine skips the dependents of a failed step.
+ */
+export class AzureKeyPreflight extends pulumi.dynamic.Resource {
+  constructor(name: string, args: AzureKeyPreflightArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      provider,
+      name,
+      { ...args, clientSecret: pulumi.secret(args.clientSecret) },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "clientSecret"] },
+      "azure",
+      "KeyPreflight",
+    );
+  }
+}
+
+/** The values a CerbyVault sends for scheme akv; clientSecret is absent for a setup adopted without it. */
+export type AkvTarget = Omit<AzureKeyPreflightArgs, "timeoutMs" | "clientSecret"> & { clientSecret?: pulumi.Input<string> };
+
+/**
+ * The preflight a CerbyVault of `target` depends on: none when cerbyPreflight is false, or when an
+ * adopted setup holds no client secret (said here, once per run, as there is nothing to prove with).
+ */
+export function keyPreflights(name: string, target: AkvTarget, settings: PreflightSettings, keyName: string, opts: pulumi.CustomResourceOptions): AzureKeyPreflight[] {
+  if (!settings.enabled) {
+    return [];
+  }
+  const { clientSecret } = target;
+  if (clientSecret === undefined) {
+    void pulumi.log.info(
+      `Skipped the preflight of Azure key "${keyName}": this stack adopted a setup made by hand and holds no client secret ` +
+        "(Cerby's cannot be read back). Set it with `pulumi config set --secret existingClientSecret` to have access proved.",
+    );
+    return [];
+  }
+  return [new AzureKeyPreflight(name, { ...target, clientSecret, timeoutMs: settings.timeoutMs }, opts)];
+}
