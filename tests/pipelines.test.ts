@@ -149,6 +149,16 @@ describe("examples/pipelines/github: pinned actions and OIDC", () => {
   });
 });
 
+describe("examples/pipelines/: dependencies install without their install scripts", () => {
+  // The jobs hold the Pulumi secret and GitHub's OIDC request token in their environment: a
+  // dependency's install script would run with them. package.json's allowScripts refuses every
+  // one, but npm 10 and 11 run them anyway; --ignore-scripts is what stops them.
+  test.each(PIPELINES)("%s installs with npm ci --ignore-scripts only", (file) => {
+    const installs = readText(file).match(/\bnpm (?:ci|install)\b[^\n]*/g) ?? [];
+    expect(installs.filter((line) => !/^npm ci --ignore-scripts\b/.test(line))).toEqual([]);
+  });
+});
+
 describe("examples/pipelines/: no stored cloud credential; only Pulumi's secret", () => {
   test.each(PIPELINES)("%s reads no cloud secret and no secret but the Pulumi access token or passphrase", (file) => {
     expect(storedCredentials(readText(file))).toEqual([]);
