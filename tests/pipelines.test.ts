@@ -159,6 +159,18 @@ describe("examples/pipelines/: dependencies install without their install script
   });
 });
 
+describe("examples/pipelines/: the deploying identity is reachable from main only", () => {
+  // Entra ID and AWS trust the environment or service connection, not the branch: a pull request
+  // that edits its own workflow to name them would otherwise deploy its own code.
+  test("GitHub's deploy workflow has the production environment limited to the main branch, not only reviewers", () => {
+    expect(readText(GITHUB[1]).replace(/\n# /g, " ")).toMatch(/Deployment branches "main" only/);
+  });
+
+  test("Azure Pipelines' deploy puts approval and Branch control on the deploying service connection itself", () => {
+    expect(readText(AZURE_DEVOPS[1]).replace(/\n# /g, " ")).toMatch(/give the connection itself the approval and a Branch control check \(refs\/heads\/main\)/);
+  });
+});
+
 describe("examples/pipelines/: no stored cloud credential; only Pulumi's secret", () => {
   test.each(PIPELINES)("%s reads no cloud secret and no secret but the Pulumi access token or passphrase", (file) => {
     expect(storedCredentials(readText(file))).toEqual([]);
