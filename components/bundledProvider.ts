@@ -65,7 +65,7 @@ export function runBundle(bundle: ProviderBundle): Record<string, unknown> {
  * Why: the engine runs a dynamic provider from the text Pulumi's closure serializer makes of it, and
  * that serializer inspects each function the provider can reach through the V8 inspector, at about
  * 2 ms each. The Cerby provider reaches over a hundred, which made serializing it the largest part
- * of every `pulumi up`, preview and offline plan (README, "Performance"). This class reaches a
+ * of every `pulumi up`, preview and offline plan (CONTRIBUTING.md, "Performance"). This class reaches a
  * handful of small functions; the bundle is a string. It also means the state holds source and
  * nothing captured from the deploying process.
  */

@@ -129,7 +129,7 @@ export interface AzureConfig {
   /** The Azure key preflight, declared as its own resource before the CerbyVault. */
   preflight: PreflightSettings;
   tags: Record<string, string>;
-  /** Set when adoptExisting is true: what exists, to import instead of create (README, "Adopting a setup made by hand"). */
+  /** Set when adoptExisting is true: what exists, to import instead of create (docs/operations.md, "Adopting a setup made by hand"). */
   adopt?: AzureAdoption;
 }
 
@@ -155,7 +155,7 @@ export interface AwsConfig {
   /** Cerby cannot disable an AWS KMS vault, so pulumi destroy can only leave it in place. */
   cerbyVaultOnDelete: "retain";
   tags: Record<string, string>;
-  /** Set when adoptExisting is true: the key and role to import instead of create (README, "Adopting a setup made by hand"). */
+  /** Set when adoptExisting is true: the key and role to import instead of create (docs/operations.md, "Adopting a setup made by hand"). */
   adopt?: AwsAdoption;
 }
 
@@ -188,7 +188,7 @@ export interface StackConfig {
 
 type ConfigType = "string" | "integer" | "boolean" | "array" | "object";
 
-/** One config key: its type, default and description, as Pulumi.yaml and the README give them. */
+/** One config key: its type, default and description, as Pulumi.yaml and docs/configuration.md give them. */
 export interface ConfigKeySpec {
   type: ConfigType;
   description: string;
@@ -347,7 +347,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeySpec> = {
   keyVaultDeleteLock: {
     type: "boolean",
     group: "azure",
-    change: refused(["protect"], ["delete lock"], "true to false: `pulumi state unprotect` the lock first, see the README"),
+    change: refused(["protect"], ["delete lock"], "true to false: `pulumi state unprotect` the lock first, see docs/operations.md, \"What is protected against deletion\""),
     default: true,
     description: "Put a CanNotDelete management lock on the Key Vault.",
   },

@@ -49,7 +49,7 @@ export function recoveryCommands(cloud: "aws" | "azure", identity: Record<string
       ", then " +
       regions.map((region) => `\`aws kms enable-key --key-id ${key} --region ${region}\``).join(", ") +
       ". Then run `pulumi refresh`; if a refresh already dropped a key from the state, `pulumi import` it again " +
-      `(aws:kms/key:Key ${key}, aws:kms/replicaKey:ReplicaKey ${key} in ${regions[1]}; README, "Key continuity").`
+      `(aws:kms/key:Key ${key}, aws:kms/replicaKey:ReplicaKey ${key} in ${regions[1]}; docs/security.md, "Key continuity").`
     );
   }
   const vault = armName(identity.vaultId, "vaults");
@@ -58,7 +58,7 @@ export function recoveryCommands(cloud: "aws" | "azure", identity: Record<string
     `Recover the vault if it was deleted (\`az keyvault recover --name ${vault}\`), then the key ` +
     `(\`az keyvault key recover --vault-name ${vault} --name ${key}\`). Then run \`pulumi refresh\`; if a refresh ` +
     "already dropped them from the state, `pulumi import` them again (azure-native:keyvault:Vault " +
-    `${identity.vaultId}, azure-native:keyvault:Key ${identity.keyResourceId}; README, "Key continuity").`
+    `${identity.vaultId}, azure-native:keyvault:Key ${identity.keyResourceId}; docs/security.md, "Key continuity").`
   );
 }
 
@@ -113,7 +113,7 @@ export function continuityDiff(olds: Partial<KeyContinuityInputs>, news: KeyCont
       `Key continuity: this run would point Cerby's dependencies at another key (${described}). The state lost Cerby's key ` +
         "(scheduled for deletion, or soft-deleted, and dropped by a refresh), and a new key cannot decrypt anything Cerby " +
         `encrypted. Nothing Cerby depends on was changed. ${unusedNewKeyCleanup(cloud, after, before)}${recoveryCommands(cloud, before)} ` +
-        "To move to a new key on purpose, migrate Cerby first (README, \"Changes\" under \"Registering the vault in Cerby\"), then " +
+        "To move to a new key on purpose, migrate Cerby first (docs/cerby-registration.md, \"Changes, and moving to a new key\"), then " +
         "`pulumi state unprotect` and `pulumi state delete` this guard's URN.",
     );
   }
@@ -137,7 +137,7 @@ export const continuityProvider: pulumi.dynamic.ResourceProvider = {
 /**
  * Why: the providers read a KMS key pending deletion (@pulumi/aws, as terraform-provider-aws#19967)
  * and a soft-deleted Key Vault key or vault (azure-native, a 404) as deleted, so a refresh drops
- * them from state despite `protect`, and the next run plans a new key; see README, "Key continuity".
+ * them from state despite `protect`, and the next run plans a new key; see docs/security.md, "Key continuity".
  *
  * Pins the identity of Cerby's key in state and passes it on: everything that points at the key
  * (aliases, the role's policy, the role assignment, the lock, the Cerby vault) takes the IDs from

@@ -10,7 +10,7 @@ import type { Plan } from "../tools/plan";
 /**
  * `npm run bench`: how long the offline plan takes next to the floor the Pulumi SDK sets by itself
  * (a bare require of @pulumi/pulumi), as medians over several runs interleaved in one session, so
- * that a busy machine slows every row alike. Prints a Markdown table for the README.
+ * that a busy machine slows every row alike. Prints a Markdown table for CONTRIBUTING.md, "Performance".
  *
  *   npm run bench -- [--runs 5] [--skip-tests]
  */

@@ -210,7 +210,7 @@ async function cloudTrailCoverage(env: AlertCheckEnvironment, regions: string[])
       : line(
           check,
           "warn",
-          `no logging CloudTrail trail records management write events in ${uncovered.join(", ")}, so the tamper alerts there never fire; create a multi-Region trail (see the README, Audit and alerts)`,
+          `no logging CloudTrail trail records management write events in ${uncovered.join(", ")}, so the tamper alerts there never fire; create a multi-Region trail (see docs/security.md, \"Audit and alerts\")`,
         );
   } catch (error) {
     return line(

@@ -72,7 +72,7 @@ const AWS_MARKERS = [...AWS_OUTPUTS, "kmsKeyId", "awsAccountId"];
 const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * The client secret check fails this many days before the end date, so that a scheduled run of
- * verify (the README's "Audit and alerts") alerts while there is time to rotate.
+ * verify (docs/security.md, "Audit and alerts") alerts while there is time to rotate.
  */
 export const SECRET_FAIL_DAYS = 30;
 const MASKED = "[secret]";

@@ -113,6 +113,15 @@ describe("tamperAlerts on AWS (us-east-2 and us-west-2)", () => {
     expect(ofType(run.resources, T.rule).map((rule) => inputs(rule).state)).toEqual(["ENABLED", "ENABLED", "ENABLED"]);
   });
 
+  test("the email text is one JSON string, as EventBridge requires of an input template, and names the docs page to read", () => {
+    for (const target of ofType(run.resources, T.target)) {
+      const template: string = inputs(target).inputTransformer.inputTemplate;
+      // EventBridge substitutes each <placeholder> and then needs valid JSON.
+      const text = JSON.parse(template.replace(/<(\w+)>/g, "x"));
+      expect(text).toContain('docs/security.md, "Audit and alerts"');
+    }
+  });
+
   test("each topic's policy lets only EventBridge publish, and only for the rules of its Region", () => {
     for (const policy of ofType(run.resources, T.topicPolicy)) {
       const region = run.aws.regionOf.get(policy.name)!;

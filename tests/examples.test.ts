@@ -12,6 +12,7 @@ import { readText } from "./support/example-files";
  */
 
 const STACKS = {
+  starter: "examples/Pulumi.azure.yaml",
   production: "examples/Pulumi.azure-production.yaml",
   both: "examples/Pulumi.azure-and-aws.yaml",
   awsOnly: "examples/Pulumi.aws-only.yaml",
@@ -122,6 +123,25 @@ describe("examples/: stack files a company starts from", () => {
     test("the Azure vault is Cerby's default; nothing is created in AWS", () => {
       expect(only(file, "pulumi-nodejs:dynamic/cerby:Vault").inputs).toMatchObject({ scheme: "akv", setAsDefault: true, name: "Azure Key Vault (production)" });
       expect(types(file).filter((type) => type.startsWith("aws:"))).toEqual([]);
+    });
+  });
+
+  describe("Azure, a first deployment (the README's quick start)", () => {
+    const file = STACKS.starter;
+
+    test("a standard vault the deploying machine reaches (no firewall), protected, with an RSA 4096 key, a lock and the custom roles", () => {
+      const vault = only(file, "azure-native:keyvault:Vault");
+      expect(vault.inputs.properties).toMatchObject({ sku: { family: "A", name: "standard" }, enablePurgeProtection: true, enableRbacAuthorization: true });
+      expect((vault.inputs.properties as { networkAcls: { defaultAction: string; ipRules?: unknown[] } }).networkAcls).toMatchObject({ defaultAction: "Allow" });
+      expect(vault).toMatchObject({ protect: true, retainOnDelete: true });
+      expect(only(file, "azure-native:keyvault:Key")).toMatchObject({ protect: true, inputs: { properties: { kty: "RSA", keySize: 4096 } } });
+      expect(only(file, "azure-native:authorization:ManagementLockByScope").inputs).toMatchObject({ level: "CanNotDelete" });
+      expect(resources(file, "azure-native:authorization:RoleDefinition")).toHaveLength(2);
+      expect(types(file).filter((type) => type.startsWith("aws:"))).toEqual([]);
+    });
+
+    test("is the file the README's quick start copies", () => {
+      expect(readText("README.md")).toContain(`cp ${file} Pulumi.prod.yaml`);
     });
   });
 

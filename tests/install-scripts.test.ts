@@ -6,7 +6,7 @@ import * as esbuild from "esbuild";
 /**
  * npm 11 lists, after every install, the dependencies whose install scripts package.json's
  * `allowScripts` does not decide (npm 12 will skip them). Each one here is decided, and refused:
- * see the README's Prerequisites for why none is needed.
+ * see CONTRIBUTING.md, "Node.js versions and install scripts", for why none is needed.
  */
 
 const ROOT = join(__dirname, "..");

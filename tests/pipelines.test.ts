@@ -138,7 +138,7 @@ describe("examples/pipelines/github: pinned actions and OIDC", () => {
     }
   });
 
-  test("Node.js 24, the LTS line the README recommends and package.json's engines admit, in every job", () => {
+  test("Node.js 24, the LTS line the README and CONTRIBUTING.md recommend and package.json's engines admit, in every job", () => {
     expect(JSON.parse(readText("package.json")).engines.node).toContain("^24.");
     for (const file of GITHUB) {
       for (const job of Object.values(parseWorkflow(readText(file)).jobs)) {

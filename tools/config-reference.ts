@@ -35,7 +35,7 @@ export function changeColumn(change: ChangeEffect): string {
   const replaced = change.replaces.filter((name) => !removes.includes(name));
   const replaces = [replaced.length > 0 ? `replaces the ${list(replaced)}` : "", removes.length > 0 ? `removes the ${list(removes)}` : ""].filter(Boolean).join(", ");
   const lock = change.replaces.some((name) => name === "role assignment for Cerby" || name === "deployer grant")
-    ? "; with keyVaultDeleteLock on it takes three runs (README, \"Changes that replace the key or the vault\")"
+    ? "; with keyVaultDeleteLock on it takes three runs (docs/operations.md, \"Changes that replace the key or the vault\")"
     : "";
   if (change.canChange) {
     const details = [replaces, change.note].filter(Boolean).join("; ");

@@ -97,7 +97,7 @@ const MESSAGE = {
   },
   inputTemplate:
     '"Cerby external keys: <eventName> called by <caller> in <region> at <time>. ' +
-    'It can cost Cerby its key. Run npm run verify, and see the README section Audit and alerts."',
+    'It can cost Cerby its key. Run npm run verify, and see docs/security.md, \\"Audit and alerts\\"."',
 };
 
 export interface KmsTamperAlertsArgs {

@@ -102,9 +102,10 @@ export function clientSecret(
     // docs, "retainOnDelete": "when deleting or replacing the resource"; pulumi/pulumi#8746). Cerby
     // may still hold that secret (the Cerby update can fail after the new one was created, and
     // the next run would otherwise delete the old one first), so it must outlive the rotation;
-    // the person revokes it by key ID once `npm run verify` passes (README, "Client-secret
-    // rotation"). The engine reads the option from the old resource's state (pulumi/pulumi#13428),
-    // so an upgraded stack records it with one `pulumi up` before its next rotation.
+    // the person revokes it by key ID once `npm run verify` passes
+    // (docs/operations.md, "Client-secret rotation"). The engine reads the option from the old
+    // resource's state (pulumi/pulumi#13428), so an upgraded stack records it with one
+    // `pulumi up` before its next rotation.
     { parent, additionalSecretOutputs: ["value"], deleteBeforeReplace: false, retainOnDelete: true },
   );
 }

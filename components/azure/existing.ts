@@ -224,7 +224,7 @@ export function azureDifferences(existing: ExistingAzure, azure: AzureConfig & {
     const role = keyVaultRoleOf(roleAssignment.roleDefinitionId);
     const wanted = azure.servicePrincipalRole === "minimal" ? "the minimal custom role" : KEY_VAULT_ROLES[azure.servicePrincipalRole].displayName;
     const atKey = roleAssignment.scope.toLowerCase() === existing.key.id.toLowerCase();
-    const narrow = `To narrow it to ${wanted} on the ${azure.roleScope}, ${APPLY("role")} (README, "Adopting a setup made by hand", afterwards).`;
+    const narrow = `To narrow it to ${wanted} on the ${azure.roleScope}, ${APPLY("role")} (docs/operations.md, "Adopting a setup made by hand": afterwards).`;
     if (role === undefined && /\/roleDefinitions\//i.test(roleAssignment.roleDefinitionId)) {
       lines.push(`Cerby's role assignment ${roleAssignment.id} grants role ${roleAssignment.roleDefinitionId}, not a built-in Key Vault role; kept as it is (the preflight proves whether it lets Cerby use the key). ${narrow}`);
     } else if (role !== undefined && role !== azure.servicePrincipalRole) {

@@ -10,7 +10,7 @@ export interface CerbyKeyArgs {
   resourceGroupName: pulumi.Input<string>;
   /** The vault that holds the key. */
   vaultName: pulumi.Input<string>;
-  /** Key name. Changing it replaces the key, which protect refuses: see the README. */
+  /** Key name. Changing it replaces the key, which protect refuses: see docs/operations.md, "Changes that replace the key or the vault". */
   keyName: string;
   /** RSA, or RSA-HSM on a premium vault. Changing it replaces the key. */
   keyType: KeyType;

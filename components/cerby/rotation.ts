@@ -101,6 +101,6 @@ export function confirmedMessage(vault: VaultRecord, rotation: ClientSecretRotat
   return (
     `${CONFIRMATION_SETTING} confirms that Cerby vault "${vault.name}" (id ${vault.id}) holds the client secret of ` +
     `${rotation.startDate} (key ID ${rotation.keyId}); it is recorded as Cerby's. Once \`npm run verify\` passes, the ` +
-    "previous secret may be revoked (README, \"Client-secret rotation\")."
+    "previous secret may be revoked (docs/operations.md, \"Client-secret rotation\")."
   );
 }
