@@ -149,6 +149,28 @@ describe("examples/pipelines/github: pinned actions and OIDC", () => {
   });
 });
 
+describe("examples/pipelines/: dependencies install without their install scripts", () => {
+  // The jobs hold the Pulumi secret and GitHub's OIDC request token in their environment: a
+  // dependency's install script would run with them. package.json's allowScripts refuses every
+  // one, but npm 10 and 11 run them anyway; --ignore-scripts is what stops them.
+  test.each(PIPELINES)("%s installs with npm ci --ignore-scripts only", (file) => {
+    const installs = readText(file).match(/\bnpm (?:ci|install)\b[^\n]*/g) ?? [];
+    expect(installs.filter((line) => !/^npm ci --ignore-scripts\b/.test(line))).toEqual([]);
+  });
+});
+
+describe("examples/pipelines/: the deploying identity is reachable from main only", () => {
+  // Entra ID and AWS trust the environment or service connection, not the branch: a pull request
+  // that edits its own workflow to name them would otherwise deploy its own code.
+  test("GitHub's deploy workflow has the production environment limited to the main branch, not only reviewers", () => {
+    expect(readText(GITHUB[1]).replace(/\n# /g, " ")).toMatch(/Deployment branches "main" only/);
+  });
+
+  test("Azure Pipelines' deploy puts approval and Branch control on the deploying service connection itself", () => {
+    expect(readText(AZURE_DEVOPS[1]).replace(/\n# /g, " ")).toMatch(/give the connection itself the approval and a Branch control check \(refs\/heads\/main\)/);
+  });
+});
+
 describe("examples/pipelines/: no stored cloud credential; only Pulumi's secret", () => {
   test.each(PIPELINES)("%s reads no cloud secret and no secret but the Pulumi access token or passphrase", (file) => {
     expect(storedCredentials(readText(file))).toEqual([]);

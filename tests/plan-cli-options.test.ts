@@ -60,6 +60,19 @@ describe("--out FILE", () => {
     expect(result.stderr).toMatch(new RegExp(`^--out ${dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is a folder; name the file to write`));
   });
 
+  test("a Pulumi stack or project file, or a link to one, is refused and left as it was: exit code 2", async () => {
+    const stackFile = path.join(dir, "Pulumi.prod.yaml");
+    fs.writeFileSync(stackFile, "config:\n  cerby-external-keys:cerbyWorkspace: acme\n");
+    fs.symlinkSync(stackFile, path.join(dir, "plan-link.json"));
+    for (const out of ["Pulumi.prod.yaml", "plan-link.json", "Pulumi.yaml"]) {
+      const result = await plan(["--stack", "dev", "--out", out], { cwd: dir });
+      expect({ out, code: result.code, stdout: result.stdout }).toEqual({ out, code: 2, stdout: "" });
+      expect(result.stderr).toMatch(/^--out \S+ would overwrite Pulumi\.(prod\.)?yaml, a Pulumi project or stack file/);
+    }
+    expect(fs.readFileSync(stackFile, "utf8")).toBe("config:\n  cerby-external-keys:cerbyWorkspace: acme\n");
+    expect(fs.existsSync(path.join(dir, "Pulumi.yaml"))).toBe(false);
+  });
+
   test("a file that cannot be written: exit code 1 and the reason", async () => {
     const result = await plan(["--stack", "dev", "--out", path.join(dir, "missing-folder", "plan.json")]);
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 1, stdout: "" });

@@ -12,8 +12,8 @@ import { isPreflightError } from "../components/azure/preflight";
 import { AzureKeyPreflightProvider, type KeyPreflightInputs } from "../components/azure/preflightProvider";
 import { parseConfig } from "../components/config";
 import { CerbyVaultProvider, type CerbyVaultOutputs } from "../components/cerby/provider";
-import { isSecretValue, redactSecrets, type RecordedResource } from "../tools/mock-runtime";
-import { CLIENT_SECRET as PROGRAM_SECRET } from "./support/azure-cloud";
+import { isSecretValue, redactSecrets, type MockCloud, type RecordedResource } from "../tools/mock-runtime";
+import { azureCloud, CLIENT_SECRET as PROGRAM_SECRET } from "./support/azure-cloud";
 import { configSource } from "./support/config-source";
 import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
 import { withoutSecrets } from "./support/provider-host";
@@ -188,6 +188,24 @@ describe("the program: the CerbyVault waits on a preflight given its very values
     // The preflight runs once Cerby's role is granted and the key's identity accepted, like the vault.
     const grant = resources.find((resource) => resource.type === AZURE_TYPES.roleAssignment && resource.name.endsWith("-cerby"))!;
     expect(preflight.dependsOn).toEqual(expect.arrayContaining([grant.urn, single(resources, AZURE_TYPES.key).urn, single(resources, AZURE_TYPES.keyContinuity).urn]));
+  });
+
+  test("the CerbyVault sends the preflight's outputs, so a run that skips the preflight (--target the vault) sends the last proved secret, not a new one", async () => {
+    // The engine hands a resource left out of `pulumi up --target` its recorded state: here, an older proved secret.
+    const proved = { clientSecret: "Proved~earlier-secret", vaultUrl: "https://kv-proved.vault.azure.net/", keyName: "proved-key" };
+    const cloud: MockCloud = {
+      ...azureCloud,
+      newResource: (args) => {
+        const created = azureCloud.newResource?.(args);
+        return args.type === PREFLIGHT_TYPE ? { ...created, state: { ...created?.state, ...proved } } : created;
+      },
+    };
+    const { resources } = await runProgram({}, { cloud });
+    const vault = single(resources, AZURE_TYPES.cerbyVault);
+    const sent = akvOf(vault);
+    expect(withoutSecrets(single(resources, PREFLIGHT_TYPE).rawInputs)).toMatchObject({ clientSecret: PROGRAM_SECRET });
+    expect({ clientSecret: sent.clientSecret, vaultUrl: sent.vaultUrl, keyName: sent.keyName }).toEqual(proved);
+    expect(JSON.stringify(redactSecrets(vault.rawInputs))).not.toContain(proved.clientSecret);
   });
 
   test("the client secret is a secret in the preflight's inputs and outputs, never plaintext", async () => {

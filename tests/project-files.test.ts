@@ -27,7 +27,7 @@ function releases(changelog: string): Release[] {
 const semver = (version: string): number[] => version.split(".").map(Number);
 const newer = (a: string, b: string): boolean => (semver(a).map((part, index) => part - semver(b)[index]).find((difference) => difference !== 0) ?? 0) > 0;
 
-/** What breaks Keep a Changelog's form: Unreleased first, then x.y.z - date, newest first, known change types. */
+/** What breaks Keep a Changelog's form: Unreleased first, then x.y.z - date, newest first, each with known change types. */
 function changelogProblems(changelog: string): string[] {
   const found = releases(changelog);
   const problems: string[] = [];
@@ -45,7 +45,8 @@ function changelogProblems(changelog: string): string[] {
     }
   });
   for (const release of found) {
-    if (release.types.length === 0) {
+    // Unreleased is empty right after a release.
+    if (release.types.length === 0 && release.version !== "Unreleased") {
       problems.push(`${release.version}: no change types`);
     }
     problems.push(...release.types.filter((type) => !KEEP_A_CHANGELOG_TYPES.includes(type)).map((type) => `${release.version}: "${type}" is not a change type`));
@@ -63,7 +64,7 @@ describe("LICENSE, CHANGELOG.md, SECURITY.md", () => {
 
   test("CHANGELOG.md follows Keep a Changelog: Unreleased first, then versions newest first with dates, only its change types", () => {
     const text = readText("CHANGELOG.md");
-    expect(releases(text).map((release) => release.version)).toEqual(["Unreleased", "0.3.0", "0.2.0", "0.1.0"]);
+    expect(releases(text).map((release) => release.version)).toEqual(["Unreleased", "0.4.0", "0.3.0", "0.2.0", "0.1.0"]);
     expect(changelogProblems(text)).toEqual([]);
   });
 
@@ -72,6 +73,7 @@ describe("LICENSE, CHANGELOG.md, SECURITY.md", () => {
     expect(changelogProblems(text.replace("## [0.3.0]", "## [0.1.9]"))).toEqual(["0.1.9 comes before 0.2.0 but is not newer"]);
     expect(changelogProblems(text.replace("## [0.2.0] - 2026-11-28", "## [0.2.0]"))).toEqual(['0.2.0: not "[x.y.z] - YYYY-MM-DD"']);
     expect(changelogProblems(text.replace("### Fixed", "### Tweaked"))).toEqual(['0.2.0: "Tweaked" is not a change type']);
+    expect(changelogProblems(text.replace("## [0.4.0]", "## [0.4.1] - 2026-12-02\n\n## [0.4.0]"))).toEqual(["0.4.1: no change types"]);
   });
 
   test("SECURITY.md says how to report privately, what is in scope and which versions get fixes, and marks the contact for the owner", () => {

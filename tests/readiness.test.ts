@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ClientSecretCredential } from "@azure/identity";
+import type * as pulumi from "@pulumi/pulumi";
 import { DataPlaneReadinessProvider, deployerSignIn, waitForDataPlaneAccess, type ReadinessInputs } from "../components/azure/readinessProvider";
 import { FAKE_VAULT_URL, FakeAzure, makeKeyPair } from "./support/fake-azure";
 
@@ -200,6 +201,19 @@ describe("DataPlaneReadinessProvider with OIDC federation, as a pipeline signs i
     await provider({ ...ids, ACTIONS_ID_TOKEN_REQUEST_URL: tokenServiceUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "a-wrong-request-token" }).create(inputs);
     expect(logs[logs.length - 1]).toMatch(/signing in as federated identity .* failed.*answered 401 without a token.*waiting the fixed 0 s/);
     expect(logs.join("\n")).not.toContain("a-wrong-request-token");
+  });
+
+  test("a token request URL in the stack's config never receives the runner's request token: URL and token come from one place", async () => {
+    const elsewhere = new URL(tokenServiceUrl);
+    elsewhere.pathname = "/collect";
+    const config: Record<string, string> = { "azure-native:oidcRequestUrl": elsewhere.href };
+    const probe = provider({ ...ids, ACTIONS_ID_TOKEN_REQUEST_URL: tokenServiceUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN });
+    await probe.configure({ config: { get: (key: string) => config[key] } } as unknown as pulumi.dynamic.ConfigureRequest);
+    await probe.create(inputs);
+    const asked = tokenRequests.map((request) => request.url.split("?")[0]);
+    expect(asked).not.toContain("/collect");
+    expect(asked).toContain("/_apis/token");
+    expect(logs[logs.length - 1]).toMatch(/^The deploying identity can use /);
   });
 
   test("a token request URL that is not https (beyond loopback) is refused before the request token is sent", async () => {

@@ -114,6 +114,11 @@ function outputFile(name: string, io: PlanCliIo): string {
   if (name === "" || fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
     throw new UsageError(`--out ${name || '""'} is a folder; name the file to write, e.g. --out ${path.join(name, "plan.json")}.`);
   }
+  // Overwriting a stack file would lose its config and encrypted secrets; a link is judged by what it points to.
+  const written = fs.existsSync(file) ? fs.realpathSync(file) : file;
+  if (/^Pulumi(\..+)?\.ya?ml$/i.test(path.basename(written))) {
+    throw new UsageError(`--out ${name} would overwrite ${path.basename(written)}, a Pulumi project or stack file; name another file, e.g. --out plan.json.`);
+  }
   return file;
 }
 

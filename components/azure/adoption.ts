@@ -195,7 +195,7 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
     const secret = password ? pulumi.secret(password.value) : args.existingClientSecret;
 
     const vaultUri = vault.properties.apply((properties) => properties.vaultUri ?? "");
-    const akv = {
+    const target = {
       clientId: application.clientId,
       tenantId: signedIn.tenantId,
       // Absent: no preflight, and an existing vault is adopted with nothing sent.
@@ -204,7 +204,7 @@ export class AdoptedAzureIntegration extends pulumi.ComponentResource {
       keyName: guard.gate(key.name),
     };
     const cerbyDependsOn = [role, key, guard];
-    const preflight = keyPreflights(`${name}-key-preflight`, akv, azure.preflight, existing.key.name, { parent: this, dependsOn: cerbyDependsOn });
+    const { akv, dependsOn: preflight } = keyPreflights(`${name}-key-preflight`, target, azure.preflight, existing.key.name, { parent: this, dependsOn: cerbyDependsOn });
     const cerbyVault = new CerbyVault(
       `${name}-cerby-vault`,
       {

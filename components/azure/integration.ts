@@ -175,7 +175,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
       new VaultDeleteLock(`${name}-kv-lock`, { vaultId }, { parent: this, dependsOn: [...roleAssignments, key] });
     }
 
-    const akv = {
+    const target = {
       clientId: application.clientId,
       tenantId: this.tenantId,
       clientSecret: application.clientSecret,
@@ -185,7 +185,7 @@ export class AzureKeyVaultIntegration extends pulumi.ComponentResource {
     };
     const cerbyDependsOn = [servicePrincipalRole, key, guard];
     // Cerby is called only once its service principal has proved it can use the key with this secret.
-    const preflight = keyPreflights(`${name}-key-preflight`, akv, azure.preflight, azure.keyName, { parent: this, dependsOn: cerbyDependsOn });
+    const { akv, dependsOn: preflight } = keyPreflights(`${name}-key-preflight`, target, azure.preflight, azure.keyName, { parent: this, dependsOn: cerbyDependsOn });
     const cerbyVault = new CerbyVault(
       `${name}-cerby-vault`,
       {

@@ -27,6 +27,12 @@ const provider = new BundledProvider(bundleProvider(require.resolve("./preflight
  * key or client secret that was not proved first: the engine skips the dependents of a failed step.
  */
 export class AzureKeyPreflight extends pulumi.dynamic.Resource {
+  declare readonly tenantId: pulumi.Output<string>;
+  declare readonly clientId: pulumi.Output<string>;
+  declare readonly clientSecret: pulumi.Output<string>;
+  declare readonly vaultUrl: pulumi.Output<string>;
+  declare readonly keyName: pulumi.Output<string>;
+
   constructor(name: string, args: AzureKeyPreflightArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       provider,
@@ -43,12 +49,21 @@ export class AzureKeyPreflight extends pulumi.dynamic.Resource {
 export type AkvTarget = Omit<AzureKeyPreflightArgs, "timeoutMs" | "clientSecret"> & { clientSecret?: pulumi.Input<string> };
 
 /**
- * The preflight a CerbyVault of `target` depends on: none when cerbyPreflight is false, or when an
- * adopted setup holds no client secret (said here, once per run, as there is nothing to prove with).
+ * What a CerbyVault of `target` sends and depends on. With a preflight, the values are the
+ * preflight's outputs, not `target`: a run that skips the preflight (`pulumi up --target` the vault
+ * alone) gets its last proved values back, so the vault never sends a secret it did not prove. None
+ * when cerbyPreflight is false, or when an adopted setup holds no client secret (said here, once
+ * per run, as there is nothing to prove with).
  */
-export function keyPreflights(name: string, target: AkvTarget, settings: PreflightSettings, keyName: string, opts: pulumi.CustomResourceOptions): AzureKeyPreflight[] {
+export function keyPreflights(
+  name: string,
+  target: AkvTarget,
+  settings: PreflightSettings,
+  keyName: string,
+  opts: pulumi.CustomResourceOptions,
+): { akv: AkvTarget; dependsOn: AzureKeyPreflight[] } {
   if (!settings.enabled) {
-    return [];
+    return { akv: target, dependsOn: [] };
   }
   const { clientSecret } = target;
   if (clientSecret === undefined) {
@@ -56,7 +71,9 @@ export function keyPreflights(name: string, target: AkvTarget, settings: Preflig
       `Skipped the preflight of Azure key "${keyName}": this stack adopted a setup made by hand and holds no client secret ` +
         "(Cerby's cannot be read back). Set it with `pulumi config set --secret existingClientSecret` to have access proved.",
     );
-    return [];
+    return { akv: target, dependsOn: [] };
   }
-  return [new AzureKeyPreflight(name, { ...target, clientSecret, timeoutMs: settings.timeoutMs }, opts)];
+  const preflight = new AzureKeyPreflight(name, { ...target, clientSecret, timeoutMs: settings.timeoutMs }, opts);
+  const { tenantId, clientId, vaultUrl } = preflight;
+  return { akv: { tenantId, clientId, clientSecret: preflight.clientSecret, vaultUrl, keyName: preflight.keyName }, dependsOn: [preflight] };
 }

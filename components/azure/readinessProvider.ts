@@ -58,7 +58,11 @@ const FEDERATION_AUDIENCE = "api://AzureADTokenExchange";
  * holding it, or a request to the CI system's token service (GitHub Actions names its URL and
  * bearer token ACTIONS_ID_TOKEN_REQUEST_*). Undefined when none is configured.
  */
-function federatedTokenSource(setting: (key: string, ...variables: string[]) => string | undefined): (() => Promise<string>) | undefined {
+function federatedTokenSource(
+  setting: (key: string, ...variables: string[]) => string | undefined,
+  get: (key: string) => string | undefined,
+  env: NodeJS.ProcessEnv,
+): (() => Promise<string>) | undefined {
   const token = setting("oidcToken", "ARM_OIDC_TOKEN");
   if (token) {
     return async () => token;
@@ -73,12 +77,14 @@ function federatedTokenSource(setting: (key: string, ...variables: string[]) => 
       }
     };
   }
-  const requestUrl = setting("oidcRequestUrl", "ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL");
-  const requestToken = setting("oidcRequestToken", "ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN");
-  if (requestUrl && requestToken) {
-    return () => requestFederatedToken(requestUrl, requestToken);
-  }
-  return undefined;
+  // The bearer token goes to the URL, so both come from one place: a URL in the stack's config
+  // never receives the runner's token (GitHub's mints ID tokens for this job).
+  const request = [
+    [get(`${AZURE_NATIVE}:oidcRequestUrl`), get(`${AZURE_NATIVE}:oidcRequestToken`)],
+    [env.ARM_OIDC_REQUEST_URL, env.ARM_OIDC_REQUEST_TOKEN],
+    [env.ACTIONS_ID_TOKEN_REQUEST_URL, env.ACTIONS_ID_TOKEN_REQUEST_TOKEN],
+  ].find(([url, token]) => url && token);
+  return request ? () => requestFederatedToken(request[0]!, request[1]!) : undefined;
 }
 
 /** Asks the CI system's token service for a federated token; errors never carry the bearer token. */
@@ -117,7 +123,7 @@ export function deployerSignIn(get: (key: string) => string | undefined, env: No
     return { unsupported: "azure-native signs in with a client certificate, which this probe does not support" };
   }
   if (setting("useOidc", "ARM_USE_OIDC") === "true") {
-    const federatedToken = federatedTokenSource(setting);
+    const federatedToken = federatedTokenSource(setting, get, env);
     if (!clientId || !tenantId || !federatedToken) {
       return { unsupported: "OIDC is on but the client ID, the tenant ID or a token source (ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH or a token request URL) is missing" };
     }
