@@ -1287,7 +1287,7 @@ function readClientSecretDates(
   // Adoption keeps the secret Cerby holds: a start date then asks for a new one (a rotation).
   const clientSecretStartDate = adopting
     ? (reader.optionalString("clientSecretStartDate", checkIsoDate) ?? "")
-    : reader.required("clientSecretStartDate", checkIsoDate, "2026-11-28");
+    : reader.required("clientSecretStartDate", checkIsoDate, "<today, YYYY-MM-DD>");
   const clientSecretLifetimeDays = reader.integer("clientSecretLifetimeDays", 1, 730);
   const today = reader.today;
   if (clientSecretStartDate !== "" && today !== undefined) {

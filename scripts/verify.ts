@@ -409,7 +409,10 @@ interface Arguments {
   azureTimeoutSeconds: number;
 }
 
-function parseArguments(argv: string[]): Arguments | string {
+function parseArguments(argv: string[]): Arguments | "help" | string {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    return "help";
+  }
   const parsed: Partial<Arguments> = { json: false, azureTimeoutSeconds: 60 };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index];
@@ -444,6 +447,10 @@ export interface VerifyIo {
 /** The command line: returns the exit status. `overrides` let tests point the clients at fakes. */
 export async function main(argv: string[], io: VerifyIo, overrides: Partial<VerifyEnvironment> = {}): Promise<number> {
   const args = parseArguments(argv);
+  if (args === "help") {
+    io.stdout.write(USAGE);
+    return 0;
+  }
   if (typeof args === "string") {
     io.stderr.write(`verify: ${args}\n\n${USAGE}`);
     return 2;

@@ -26,7 +26,7 @@ describe("adoption config", () => {
   });
 
   test("without adoption the client secret start date is still required", () => {
-    expect(configProblems({ cerbyWorkspace: "acme" })).toEqual([expect.stringMatching(/^clientSecretStartDate is required: .*pulumi config set clientSecretStartDate 2026-11-28/)]);
+    expect(configProblems({ cerbyWorkspace: "acme" })).toEqual([expect.stringMatching(/^clientSecretStartDate is required: .*pulumi config set clientSecretStartDate <today, YYYY-MM-DD>/)]);
   });
 
   test("adopting Azure names each missing or wrong setting, with the fix", () => {

@@ -149,7 +149,7 @@ const BAD_INPUTS: Array<[string, Record<string, unknown>, RegExp]> = [
   ["unknown role scope", { roleScope: "subscription" }, /^roleScope "subscription" is not allowed; use one of: key, vault/],
   ["secret lifetime of 0 days", { clientSecretLifetimeDays: 0 }, /^clientSecretLifetimeDays 0 is out of range; use a number from 1 to 730/],
   ["secret lifetime above two years", { clientSecretLifetimeDays: 731 }, /^clientSecretLifetimeDays 731 is out of range/],
-  ["missing secret start date", { clientSecretStartDate: undefined }, /^clientSecretStartDate is required: .*pulumi config set clientSecretStartDate 2026-11-28/],
+  ["missing secret start date", { clientSecretStartDate: undefined }, /^clientSecretStartDate is required: .*pulumi config set clientSecretStartDate <today, YYYY-MM-DD>/],
   ["secret start date in another format", { clientSecretStartDate: "28/11/2026" }, /^clientSecretStartDate "28\/11\/2026" must be a date written YYYY-MM-DD/],
   ["secret start date that does not exist", { clientSecretStartDate: "2026-02-30" }, /^clientSecretStartDate "2026-02-30" is not a calendar date/],
   ["rotation confirmation that is not a date", { cerbyClientSecretConfirmedStartDate: "yes" }, /^cerbyClientSecretConfirmedStartDate "yes" must be a date written YYYY-MM-DD/],

@@ -392,6 +392,17 @@ describe("npm run verify", () => {
     expect(usage.stderr).toMatch(/--outputs is required/);
   });
 
+  test("--help and -h print the usage on stdout and exit 0, checking nothing", async () => {
+    for (const flag of ["--help", "-h"]) {
+      let stdout = "";
+      let stderr = "";
+      const io = { stdin: Readable.from([]), stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) }, env: {} };
+      expect(await main([flag], io, environment())).toBe(0);
+      expect(stdout).toMatch(/^Usage: npm run verify -- --outputs <file\|->/);
+      expect(stderr).toBe("");
+    }
+  });
+
   describe("the role trust check is strict: exactly the configured principal, only with the workspace ID", () => {
     const CERBY = CERBY_AWS_PRINCIPAL_ARN;
     const cerbyStatement = cerbyTrustPolicy(CERBY, WORKSPACE).Statement[0];
