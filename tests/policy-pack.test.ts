@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { cerbyTrustPolicy } from "../components/aws/role";
+import { PROJECT_TAG, isOwnType } from "../policy/cerby-resources";
 import type { RecordedResource } from "../tools/mock-runtime";
 import { EXAMPLE_STACKS, runExample } from "./support/example-runs";
 import { PACK_DIR, PolicyPackHost, locateRunPolicyPack, withEngineUrns, type Diagnostic } from "./support/policy-pack-host";
@@ -143,6 +144,25 @@ describe("the pack starts as the Pulumi CLI starts it, after the repository's np
       "cerby-role-trust.cerbyPrincipalArn": "arn:aws:iam::749452252575:role/production-kms-byo-key-access-role",
       "cerby-client-secret-lifetime.maximumDays": 365,
     });
+  });
+});
+
+describe("the pack knows this project's resources", () => {
+  test("every component and dynamic resource type the examples declare is one of this project's types to the pack; no cloud type is", () => {
+    const declared = [...runs.values()].flat();
+    const own = [...new Set(declared.filter((resource) => !resource.custom || resource.type.startsWith("pulumi-nodejs:dynamic")).map((resource) => resource.type))];
+    expect(own.filter((type) => type !== "pulumi:pulumi:Stack" && !isOwnType(type))).toEqual([]);
+    expect(own.length).toBeGreaterThanOrEqual(20);
+    const cloud = [...new Set(declared.filter((resource) => resource.custom && !resource.type.startsWith("pulumi-nodejs:dynamic")).map((resource) => resource.type))];
+    expect(cloud.filter(isOwnType)).toEqual([]);
+  });
+
+  test("the program tags the KMS key and replica it creates (adopted ones keep their tags) with the tag the pack recognises them by in any stack", () => {
+    const keys = [...runs.values()].flat().filter((resource) => /^aws:kms\/(?:key:Key|replicaKey:ReplicaKey)$/.test(resource.type) && !resource.importId);
+    expect(keys.length).toBeGreaterThanOrEqual(4);
+    for (const key of keys) {
+      expect((key.rawInputs.tags as Record<string, string>)[PROJECT_TAG.key]).toBe(PROJECT_TAG.value);
+    }
   });
 });
 
