@@ -68,7 +68,7 @@ const BREAKERS: Breaker[] = [
     policy: "cerby-role-trust",
     applies: (r) => r.type === "aws:iam/role:Role",
     breaks: (r) => {
-      const trust = cerbyTrustPolicy("arn:aws:iam::749452252575:role/production-kms-byo-key-access-role", "any") as { Statement: Record<string, unknown>[] };
+      const trust = cerbyTrustPolicy("arn:aws:iam::749452252575:role/production-kms-byo-key-access-role", "any") as unknown as { Statement: Record<string, unknown>[] };
       const { Condition: _dropped, ...statement } = trust.Statement[0];
       return { ...r, rawInputs: { ...r.rawInputs, assumeRolePolicy: JSON.stringify({ ...trust, Statement: [statement] }) } };
     },

@@ -149,7 +149,7 @@ describe("cerby-role-trust (mandatory)", () => {
     expect(await violations(roleTrust, role(noCondition))).toEqual(
       expect.arrayContaining([expect.stringMatching(/without a StringEquals sts:ExternalId condition.*cerbyWorkspaceId/)]),
     );
-    const trust = cerbyTrustPolicy(CERBY_PRINCIPAL, WORKSPACE_ID) as { Statement: Record<string, unknown>[] };
+    const trust = cerbyTrustPolicy(CERBY_PRINCIPAL, WORKSPACE_ID) as unknown as { Statement: Record<string, unknown>[] };
     const widened = { ...trust, Statement: [{ ...trust.Statement[0], Principal: { AWS: [CERBY_PRINCIPAL, "arn:aws:iam::111122223333:root"] } }] };
     expect(await violations(roleTrust, role(widened))).toEqual(expect.arrayContaining([expect.stringMatching(/lets AWS:arn:aws:iam::111122223333:root assume the role/)]));
     const elsewhere = cerbyTrustPolicy("arn:aws:iam::111122223333:role/someone", WORKSPACE_ID);

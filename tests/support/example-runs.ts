@@ -53,12 +53,14 @@ export async function runExample(file: string, options: { purgeProtection?: bool
   const project = loadProject(ROOT);
   const stack = loadStackConfig(project, path.join(ROOT, file), "prod");
   const cloud = /adopt/.test(file) ? adoptedSetup({ purgeProtection: options.purgeProtection ?? true }) : new FakeAws(azureCloud);
-  // The program's warnings (an adopted setup's differences) are not what these runs look at.
+  // The program's warnings and notes (an adopted setup's differences) are not what these runs look at.
   const warn = jest.spyOn(pulumi.log, "warn").mockImplementation(async () => undefined);
+  const info = jest.spyOn(pulumi.log, "info").mockImplementation(async () => undefined);
   try {
     const run = await runUnderMocks(program, { project: project.name, stack: "prod", config: stack.config, secretKeys: stack.secretKeys, preview: false, cloud });
     return run.resources;
   } finally {
     warn.mockRestore();
+    info.mockRestore();
   }
 }

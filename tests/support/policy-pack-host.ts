@@ -9,9 +9,9 @@
  * directory (RunPlugin). The pack prints its port; the engine then calls the Analyzer service.
  * The engine's side is played here. @grpc/grpc-js and google-protobuf are the copies @pulumi/pulumi uses.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
-import * as readline from "node:readline";
+import { startPluginProcess } from "./plugin-process";
 import type { RecordedResource } from "../../tools/mock-runtime";
 
 const PULUMI_DIR = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -67,6 +67,24 @@ function options(resource: RecordedResource): unknown {
   return opts;
 }
 
+interface ResourceMessage {
+  setUrn(value: string): void;
+  setType(value: string): void;
+  setName(value: string): void;
+  setProperties(value: unknown): void;
+  setOptions(value: unknown): void;
+}
+
+/** Fills an AnalyzeRequest or AnalyzerResource with what the engine sends of a resource. */
+function describe<T extends ResourceMessage>(message: T, resource: RecordedResource): T {
+  message.setUrn(resource.urn);
+  message.setType(resource.type);
+  message.setName(resource.name);
+  message.setProperties(structProto.Struct.fromJavaScript(withoutInternalKeys(resource.rawInputs)));
+  message.setOptions(options(resource));
+  return message;
+}
+
 function diagnostics(response: { getDiagnosticsList(): unknown[] }): Diagnostic[] {
   return response.getDiagnosticsList().map((raw) => {
     const diagnostic = raw as { getPolicyname(): string; getEnforcementlevel(): number; getMessage(): string; getUrn(): string };
@@ -85,15 +103,7 @@ export class PolicyPackHost {
   /** Starts the pack as the language host does, and connects to it. */
   static async start(packDir = PACK_DIR): Promise<PolicyPackHost> {
     // The engine address is the CLI's; the pack never dials it for these calls.
-    const child = spawn(process.execPath, [locateRunPolicyPack(packDir), "127.0.0.1:1", packDir], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
-    const output: string[] = [];
-    readline.createInterface({ input: child.stderr! }).on("line", (line) => output.push(line));
-    const lines = readline.createInterface({ input: child.stdout! });
-    const port = await new Promise<string>((resolve, reject) => {
-      child.once("exit", (code) => reject(new Error(`the policy pack exited with ${code} before printing its port:\n${output.join("\n")}`)));
-      lines.once("line", resolve);
-    });
-    lines.on("line", (line) => output.push(line));
+    const { child, port, output } = await startPluginProcess("the policy pack", [locateRunPolicyPack(packDir), "127.0.0.1:1", packDir], { cwd: packDir });
     const Client = analyzerGrpc.AnalyzerClient as new (address: string, credentials: unknown) => InstanceType<typeof grpc.Client> & Record<string, Unary>;
     return new PolicyPackHost(output, child, new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()));
   }
@@ -136,12 +146,7 @@ export class PolicyPackHost {
 
   /** Analyze one resource, as the engine does before each step, with its inputs; the engine reports its findings on that resource. */
   async analyze(resource: RecordedResource): Promise<Diagnostic[]> {
-    const request = new analyzerProto.AnalyzeRequest();
-    request.setUrn(resource.urn);
-    request.setType(resource.type);
-    request.setName(resource.name);
-    request.setProperties(structProto.Struct.fromJavaScript(withoutInternalKeys(resource.rawInputs)));
-    request.setOptions(options(resource));
+    const request = describe(new analyzerProto.AnalyzeRequest(), resource);
     return diagnostics(await this.call("analyze", request)).map((diagnostic) => ({ ...diagnostic, urn: diagnostic.urn || resource.urn }));
   }
 
@@ -154,12 +159,7 @@ export class PolicyPackHost {
     const request = new analyzerProto.AnalyzeStackRequest();
     request.setResourcesList(
       resources.map((resource) => {
-        const item = new analyzerProto.AnalyzerResource();
-        item.setUrn(resource.urn);
-        item.setType(resource.type);
-        item.setName(resource.name);
-        item.setProperties(structProto.Struct.fromJavaScript(withoutInternalKeys(resource.rawInputs)));
-        item.setOptions(options(resource));
+        const item = describe(new analyzerProto.AnalyzerResource(), resource);
         item.setParent(resource.parent ?? "");
         item.setDependenciesList(resource.dependsOn);
         return item;
