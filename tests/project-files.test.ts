@@ -89,7 +89,7 @@ describe("LICENSE, CHANGELOG.md, SECURITY.md", () => {
 
 /** Where the docs and pipelines tell someone to edit Pulumi.yaml's backend to move the state. */
 function backendEdits(text: string): string[] {
-  return [...text.matchAll(/(?:change|point|edit|set|delete)[^.\n]{0,40}(?:`?backend(?:\.url)?:?`?)/gi)].map((match) => match[0]);
+  return [...text.matchAll(/(?:change|point|edit|set|delete)[^.\n]{0,40}`backend(?:\.url)?:?`/gi)].map((match) => match[0]);
 }
 
 describe("Pulumi.yaml: where the state goes", () => {
