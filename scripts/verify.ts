@@ -19,7 +19,7 @@ import { CerbyClient, type ClientTuning } from "../components/cerby/client";
 import type { VaultRecord, VaultScheme } from "../components/cerby/contract";
 import { redact } from "../components/cerby/errors";
 import { cerbyUrlWorkspace, checkCerbyApiUrl, checkCerbyApiUrlWorkspace, maskUrlCredentials } from "../components/validation";
-import { trustProblems } from "./role-trust";
+import { trustProblems } from "../policy/role-trust";
 import { armReader, awsAlertChecks, azureAlertChecks, type AlertCheckEnvironment } from "./verify-alerts";
 
 export type CheckStatus = "pass" | "warn" | "fail";

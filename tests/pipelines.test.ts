@@ -230,3 +230,33 @@ describe("examples/pipelines/: each flavour does what examples/README.md promise
     expect(text).toMatch(/pulumi refresh --preview-only --expect-no-changes/);
   });
 });
+
+describe("examples/pipelines/: the policy pack and the state", () => {
+  const flavours = [
+    { name: "GitHub Actions", files: GITHUB.slice(0, 3) },
+    { name: "Azure Pipelines", files: AZURE_DEVOPS.slice(0, 3) },
+  ];
+
+  test.each(flavours)("$name: every pulumi preview and pulumi up runs the repository's policy pack", ({ files }) => {
+    for (const file of files) {
+      const text = readText(file);
+      const runs = [...text.matchAll(/command: (?:preview|up)\b[\s\S]*?(?=\n\s*- |$)|pulumi (?:preview|up) --[^\n]*/g)].map((match) => match[0]);
+      expect({ file, without: runs.filter((run) => !/policyPacks: policy\b|--policy-pack policy\b/.test(run)) }).toEqual({ file, without: [] });
+    }
+    expect(files.map(readText).join("\n")).toMatch(/policyPacks: policy|--policy-pack policy/);
+  });
+
+  test("the state guard reads PULUMI_BACKEND_URL, which wins over Pulumi.yaml, and every job that runs pulumi gets it", () => {
+    for (const file of [...GITHUB.slice(0, 3), AZURE_DEVOPS[3]]) {
+      const text = readText(file);
+      expect({ file, readsPulumiYaml: /grep[^\n]*Pulumi\.yaml/.test(text) }).toEqual({ file, readsPulumiYaml: false });
+    }
+    for (const file of GITHUB.slice(0, 3)) {
+      const workflow = parseWorkflow(readText(file));
+      const pulumiJobs = Object.entries(workflow.jobs).filter(([, job]) => (job.steps ?? []).some((step) => /pulumi\/actions@|pulumi (?:preview|up|refresh|config|stack)/.test(`${step.uses ?? ""} ${step.run ?? ""}`)));
+      expect(pulumiJobs.length).toBeGreaterThan(0);
+      expect(pulumiJobs.filter(([, job]) => job.env?.PULUMI_BACKEND_URL !== "${{ vars.PULUMI_BACKEND_URL }}").map(([name]) => `${file} ${name}`)).toEqual([]);
+    }
+    expect(readText(AZURE_DEVOPS[3])).toMatch(/if \[ -z "\$\{PULUMI_BACKEND_URL:-\}" \] \|\| \[\[ "\$PULUMI_BACKEND_URL" == file:\/\/\* \]\]/);
+  });
+});

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { readText } from "./support/example-files";
+import { parse } from "yaml";
+import { exampleFiles, readText } from "./support/example-files";
 
 /** The licence, the changelog and the security policy are what package.json and the README say. */
 
@@ -83,5 +84,31 @@ describe("LICENSE, CHANGELOG.md, SECURITY.md", () => {
     expect(policy).toMatch(/`SECURITY-CONTACT@EXAMPLE\.COM` \*\(owner: replace this placeholder/);
     expect(policy).toMatch(/Cerby API key/);
     expect(policy).toMatch(/Key loss/);
+  });
+});
+
+/** Where the docs and pipelines tell someone to edit Pulumi.yaml's backend to move the state. */
+function backendEdits(text: string): string[] {
+  return [...text.matchAll(/(?:change|point|edit|set|delete)[^.\n]{0,40}`backend(?:\.url)?:?`/gi)].map((match) => match[0]);
+}
+
+describe("Pulumi.yaml: where the state goes", () => {
+  test("the local file backend stays the default for a first run, and the file says PULUMI_BACKEND_URL wins over it", () => {
+    const text = readText("Pulumi.yaml");
+    expect((parse(text) as { backend: { url: string } }).backend).toEqual({ url: "file://~" });
+    expect(text).toMatch(/^# PULUMI_BACKEND_URL wins over this URL, and this URL over `pulumi login`/m);
+  });
+
+  test("moving to Pulumi Cloud or a bucket is one documented step, PULUMI_BACKEND_URL, and no doc or pipeline asks for Pulumi.yaml to be edited", () => {
+    const state = /## State\n([\s\S]*?)\n## /.exec(readText("docs/operations.md"))?.[1] ?? "";
+    expect(state).toMatch(/^export PULUMI_BACKEND_URL=https:\/\/api\.pulumi\.com/m);
+    expect(state).toMatch(/^export PULUMI_BACKEND_URL='azblob:/m);
+    const texts = ["README.md", "docs/operations.md", "docs/ci.md", "docs/pulumi-cloud.md", ...exampleFiles()];
+    expect(texts.flatMap((file) => backendEdits(readText(file)).map((edit) => `${file}: ${edit}`))).toEqual([]);
+  });
+
+  test("the edit check catches the instructions the project used to give", () => {
+    expect(backendEdits("either change `backend.url` in `Pulumi.yaml`, or delete the `backend:` block")).toHaveLength(2);
+    expect(backendEdits("point `backend.url` at Pulumi Cloud")).toHaveLength(1);
   });
 });

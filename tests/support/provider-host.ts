@@ -10,9 +10,9 @@
  * placeholder. @grpc/grpc-js and google-protobuf are the copies @pulumi/pulumi uses (another copy's
  * Struct would not serialize theirs).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as path from "node:path";
-import * as readline from "node:readline";
+import { startPluginProcess } from "./plugin-process";
 import { SIG_KEY, isSecretValue } from "../../tools/mock-runtime";
 
 const PULUMI_DIR = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -97,16 +97,7 @@ export class ProviderHost {
       }
     }
     const preload = (options.preload ?? []).flatMap((module) => ["--require", module]);
-    const child = spawn(process.execPath, [...preload, HOST_ENTRY, "127.0.0.1:1"], { cwd: PROJECT_DIR, env, stdio: ["ignore", "pipe", "pipe"] });
-    const output: string[] = [];
-    const lines = readline.createInterface({ input: child.stdout! });
-    const errors = readline.createInterface({ input: child.stderr! });
-    errors.on("line", (line) => output.push(line));
-    const port = await new Promise<string>((resolve, reject) => {
-      child.once("exit", (code) => reject(new Error(`the provider host exited with ${code} before printing its port:\n${output.join("\n")}`)));
-      lines.once("line", resolve);
-    });
-    lines.on("line", (line) => output.push(line));
+    const { child, port, output } = await startPluginProcess("the provider host", [...preload, HOST_ENTRY, "127.0.0.1:1"], { cwd: PROJECT_DIR, env });
     const Client = providerGrpc.ResourceProviderClient as new (address: string, credentials: unknown) => InstanceType<typeof grpc.Client> & Record<string, Unary>;
     return new ProviderHost(output, child, new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()));
   }

@@ -1,7 +1,9 @@
 /**
- * The trust-policy half of `npm run verify`'s aws.role-trust check: a role Cerby assumes must trust
- * exactly Cerby's principal, and only with the workspace ID as sts:ExternalId. Any other Allow
- * statement that lets someone assume the role is a way around the external ID.
+ * The one trust-policy check, shared by `npm run verify`'s aws.role-trust check and the policy
+ * pack's cerby-role-trust policy (it lives with the pack, which must stand alone when published):
+ * a role Cerby assumes must trust exactly Cerby's principal, and only with the workspace ID as
+ * sts:ExternalId. Any other Allow statement that lets someone assume the role is a way around the
+ * external ID.
  */
 
 function asList(value: unknown): unknown[] {
@@ -43,9 +45,10 @@ function principalsOf(statement: Record<string, unknown>): string[] {
 
 /**
  * Why a trust statement that allows assuming the role is not exactly Cerby's: the one principal,
- * only with sts:ExternalId StringEquals the workspace ID. Undefined when it is.
+ * only with sts:ExternalId StringEquals the workspace ID (any one non-empty ID when `externalId`
+ * is undefined: a policy pack does not know the workspace). Undefined when it is.
  */
-function notCerbyOnly(statement: Record<string, unknown>, principal: string, externalId: string): string | undefined {
+function notCerbyOnly(statement: Record<string, unknown>, principal: string, externalId: string | undefined): string | undefined {
   if (statement.NotPrincipal !== undefined || statement.NotAction !== undefined) {
     return "uses NotPrincipal or NotAction, which lets other principals assume the role";
   }
@@ -56,18 +59,20 @@ function notCerbyOnly(statement: Record<string, unknown>, principal: string, ext
   }
   const condition = statement.Condition as Record<string, Record<string, unknown>> | undefined;
   const externalIds = asList(condition?.StringEquals?.["sts:ExternalId"]);
-  if (externalIds.length !== 1 || externalIds[0] !== externalId) {
+  const single = externalIds.length === 1 && typeof externalIds[0] === "string" && externalIds[0] !== "";
+  if (!single || (externalId !== undefined && externalIds[0] !== externalId)) {
     const found = externalIds.length === 0 ? "without a StringEquals sts:ExternalId condition" : `with sts:ExternalId ${externalIds.join(", ")}`;
-    return `lets ${principal} assume the role ${found}, not only with the workspace ID ${externalId}`;
+    return `lets ${principal} assume the role ${found}, not only with ${externalId === undefined ? "one workspace ID" : `the workspace ID ${externalId}`}`;
   }
   return undefined;
 }
 
 /**
- * The trust policy's verdict: it must let `principal` assume the role with `externalId`, and no
- * Allow statement may let anyone else, or anyone without that condition, assume it.
+ * The trust policy's verdict: it must let `principal` assume the role with `externalId` (with one
+ * workspace ID, when undefined), and no Allow statement may let anyone else, or anyone without
+ * that condition, assume it.
  */
-export function trustProblems(policy: unknown, principal: string, externalId: string): string[] {
+export function trustProblems(policy: unknown, principal: string, externalId?: string): string[] {
   const statements = asList((policy as { Statement?: unknown } | null)?.Statement) as Array<Record<string, unknown>>;
   const assuming = statements.map((statement, index) => ({ statement, index, actions: assumeActions(statement) })).filter(({ actions }) => actions.length > 0);
   const problems = assuming.flatMap(({ statement, index }) => {
@@ -76,7 +81,7 @@ export function trustProblems(policy: unknown, principal: string, externalId: st
   });
   const trusted = assuming.some(({ statement, actions }) => actions.includes("sts:AssumeRole") && notCerbyOnly(statement, principal, externalId) === undefined);
   if (!trusted) {
-    problems.unshift(`it does not let ${principal} assume it with sts:ExternalId ${externalId}, so Cerby cannot use the key`);
+    problems.unshift(`it does not let ${principal} assume it with sts:ExternalId ${externalId ?? "set to the Cerby workspace ID"}, so Cerby cannot use the key`);
   }
   return problems;
 }
