@@ -75,7 +75,7 @@ async function diagnosticSetting(env: AlertCheckEnvironment, vaultId: string, wo
       return line(check, "fail", `the vault has no diagnostic setting ${AUDIT_DIAGNOSTIC_SETTING_NAME}, so its use is not audited; run pulumi up to restore it`);
     }
     if (status !== 200) {
-      return line(check, "warn", `cannot read the vault's diagnostic setting (HTTP ${status}, ${armError(body)}): ${ARM_READ_HINT}`);
+      return line(check, "not-proved", `cannot read the vault's diagnostic setting (HTTP ${status}, ${armError(body)}): ${ARM_READ_HINT}`);
     }
     const properties = (body as DiagnosticSettingBody).properties ?? {};
     const audited = (properties.logs ?? []).some(
@@ -88,7 +88,7 @@ async function diagnosticSetting(env: AlertCheckEnvironment, vaultId: string, wo
       ? line(check, "pass", `AuditEvent logs go to ${workspaceId}`)
       : line(check, "fail", `diagnostic setting ${AUDIT_DIAGNOSTIC_SETTING_NAME} does not send AuditEvent logs; run pulumi up`);
   } catch (error) {
-    return line(check, "warn", `cannot sign in to Azure Resource Manager to read the diagnostic setting: ${errorText(error)}`);
+    return line(check, "not-proved", `cannot sign in to Azure Resource Manager to read the diagnostic setting: ${errorText(error)}`);
   }
 }
 
@@ -122,7 +122,7 @@ async function azureAlertRules(env: AlertCheckEnvironment, ruleIds: string[]): P
       ? line(check, "pass", `${ruleIds.length} alert rules exist and are enabled`)
       : line(check, "fail", `${problems.join("; ")}: run pulumi up to restore the tamper alerts`);
   } catch (error) {
-    return line(check, "warn", `cannot read the alert rules: ${errorText(error)} (${ARM_READ_HINT})`);
+    return line(check, "not-proved", `cannot read the alert rules: ${errorText(error)} (${ARM_READ_HINT})`);
   }
 }
 
@@ -167,7 +167,7 @@ async function eventRules(env: AlertCheckEnvironment, rulesByRegion: Record<stri
       ? line(check, "pass", `${all.length} EventBridge rules exist and are enabled in ${Object.keys(rulesByRegion).join(", ")}`)
       : line(check, "fail", `${problems.join("; ")}: run pulumi up to restore the tamper alerts`);
   } catch (error) {
-    return line(check, "warn", `cannot read the EventBridge rules: ${errorText(error)} (the identity running verify needs events:DescribeRule)`);
+    return line(check, "not-proved", `cannot read the EventBridge rules: ${errorText(error)} (the identity running verify needs events:DescribeRule)`);
   }
 }
 
@@ -209,13 +209,13 @@ async function cloudTrailCoverage(env: AlertCheckEnvironment, regions: string[])
       ? line(check, "pass", `a logging trail records management events in ${regions.join(", ")}, which the tamper alerts need`)
       : line(
           check,
-          "warn",
+          "fail",
           `no logging CloudTrail trail records management write events in ${uncovered.join(", ")}, so the tamper alerts there never fire; create a multi-Region trail (see docs/security.md, \"Audit and alerts\")`,
         );
   } catch (error) {
     return line(
       check,
-      "warn",
+      "not-proved",
       `cannot tell whether CloudTrail records management events: ${errorText(error)} (needs cloudtrail:DescribeTrails, GetTrailStatus and GetEventSelectors)`,
     );
   }

@@ -1,11 +1,12 @@
 /**
  * `npm run verify -- --outputs <file|->`: proves a deployed stack still works for Cerby, from its
  * stack outputs (`pulumi stack output --json --show-secrets`) and the Cerby API key in
- * CERBY_API_KEY. Azure: the preflight again, as the service principal, and the client secret's
- * remaining life. AWS: the KMS key and its replica, and the role's trust in Cerby. Cerby: each
- * registered vault exists, is enabled, has the right scheme and default flag. When the outputs show
- * them, the audit trail and tamper alerts too (scripts/verify-alerts.ts). One line per check;
- * exit 0 only when nothing failed; no secret is ever printed.
+ * CERBY_API_KEY. Azure: the key as the service principal, or read as the identity running verify
+ * without its secret (scripts/verify-azure.ts), and the client secret's remaining life. AWS: the
+ * KMS key and its replica, and the role's trust in Cerby. Cerby: each registered vault exists, is
+ * enabled, has the right scheme and default flag. When the outputs show them, the audit trail and
+ * tamper alerts too (scripts/verify-alerts.ts). One line per check: passed, failed or not proved
+ * (scripts/verify-report.ts); no secret is ever printed.
  */
 import { readFile } from "node:fs/promises";
 import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
@@ -14,30 +15,23 @@ import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
 import { DefaultAzureCredential } from "@azure/identity";
-import { isPreflightError, preflightAzureKey, type AzureCheck, type PreflightOptions } from "../components/azure/preflight";
 import { CerbyClient, type ClientTuning } from "../components/cerby/client";
 import type { VaultRecord, VaultScheme } from "../components/cerby/contract";
 import { redact } from "../components/cerby/errors";
 import { cerbyUrlWorkspace, checkCerbyApiUrl, checkCerbyApiUrlWorkspace, maskUrlCredentials } from "../components/validation";
 import { trustProblems } from "../policy/role-trust";
+import { AZURE_OUTPUTS, azureChecks, type AzureVerifyEnvironment } from "./verify-azure";
 import { armReader, awsAlertChecks, azureAlertChecks, type AlertCheckEnvironment } from "./verify-alerts";
+import { errorText, missingOutputs, text, type Outputs } from "./verify-outputs";
+import { fail, formatJson, formatLines, pass, succeeded, type CheckLine } from "./verify-report";
 
-export type CheckStatus = "pass" | "warn" | "fail";
-
-export interface CheckLine {
-  check: string;
-  status: CheckStatus;
-  reason: string;
-}
+export type { CheckLine, CheckStatus } from "./verify-report";
 
 /** Everything verify talks to, replaceable by tests. */
-export interface VerifyEnvironment {
-  now: Date;
+export interface VerifyEnvironment extends AzureVerifyEnvironment {
   cerbyApiKey?: string;
   /** CERBY_API_URL: replaces the cerbyApiUrl output (an emulator), under the same rule. */
   cerbyApiUrl?: string;
-  /** Transport and time bound for the Azure checks. */
-  azure: Pick<PreflightOptions, "httpClient" | "timeoutMs" | "initialBackoffMs" | "log">;
   kms: (region: string) => KMSClient;
   iam: (region: string) => IAMClient;
   cerby?: ClientTuning;
@@ -45,16 +39,6 @@ export interface VerifyEnvironment {
   alerts: AlertCheckEnvironment;
 }
 
-type Outputs = Record<string, unknown>;
-
-/** The shared Azure checks speak of verify here, not of the deploy's preflight and its settings. */
-const VERIFY_WORDS = {
-  label: "Azure checks",
-  unreachableAdvice: "run npm run verify from a machine that can reach Entra ID and the vault",
-} satisfies Pick<PreflightOptions, "label" | "unreachableAdvice">;
-
-/** clientSecret is exported only with exportClientSecret; without it the service-principal checks are skipped. */
-const AZURE_OUTPUTS = ["tenantId", "clientId", "clientSecret", "keyVaultUri", "keyName", "clientSecretExpiresAt", "cerbyVaultId"];
 const AWS_OUTPUTS = [
   "kmsKeyArn",
   "kmsReplicaKeyArn",
@@ -68,126 +52,6 @@ const AWS_OUTPUTS = [
 /** Outputs that, when present, say the stack has that integration; the group's others must then be there too. */
 const AZURE_MARKERS = [...AZURE_OUTPUTS, "keyId"];
 const AWS_MARKERS = [...AWS_OUTPUTS, "kmsKeyId", "awsAccountId"];
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-/**
- * The client secret check fails this many days before the end date, so that a scheduled run of
- * verify (docs/security.md, "Audit and alerts") alerts while there is time to rotate.
- */
-export const SECRET_FAIL_DAYS = 30;
-const MASKED = "[secret]";
-const ROTATE = "rotate it: set a new clientSecretStartDate and run pulumi up, which also gives Cerby the new secret";
-
-const pass = (check: string, reason: string): CheckLine => ({ check, status: "pass", reason });
-const warn = (check: string, reason: string): CheckLine => ({ check, status: "warn", reason });
-const fail = (check: string, reason: string): CheckLine => ({ check, status: "fail", reason });
-
-function text(outputs: Outputs, name: string): string | undefined {
-  const value = outputs[name];
-  return typeof value === "string" && value.trim() !== "" && value !== MASKED ? value : undefined;
-}
-
-function errorText(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const name = error instanceof Error && error.name !== "Error" ? `${error.name}: ` : "";
-  return `${name}${message}`;
-}
-
-/** One line naming the outputs a group lacks, and why a masked secret does not count. */
-function missingOutputs(check: string, outputs: Outputs, names: string[]): CheckLine[] {
-  const missing = names.filter((name) => text(outputs, name) === undefined);
-  if (missing.length === 0) {
-    return [];
-  }
-  const masked = missing.filter((name) => outputs[name] === MASKED);
-  const hint = masked.length > 0 ? ` (${masked.join(", ")} masked: add --show-secrets to pulumi stack output)` : "";
-  return [fail(check, `missing stack outputs: ${missing.join(", ")}${hint}`)];
-}
-
-function secretExpiry(value: string, now: Date): CheckLine {
-  const check = "azure.client-secret-expiry";
-  const expires = new Date(value);
-  if (Number.isNaN(expires.getTime())) {
-    return fail(check, `clientSecretExpiresAt ${JSON.stringify(value)} is not a date`);
-  }
-  const day = expires.toISOString().slice(0, 10);
-  const days = Math.floor((expires.getTime() - now.getTime()) / DAY_MS);
-  if (expires.getTime() <= now.getTime()) {
-    return fail(check, `the client secret expired on ${day}; Cerby can no longer reach the key: ${ROTATE}`);
-  }
-  if (days < SECRET_FAIL_DAYS) {
-    return fail(check, `the client secret expires in ${days} day${days === 1 ? "" : "s"}, on ${day} (less than ${SECRET_FAIL_DAYS}): ${ROTATE}`);
-  }
-  return pass(check, `the client secret expires in ${days} days, on ${day}`);
-}
-
-/** Outputs a stack that adopted a setup made by hand may lack: it did not create the secret Cerby holds. */
-const ADOPTED_MAY_LACK = ["clientSecret", "clientSecretExpiresAt"];
-
-async function azureChecks(outputs: Outputs, env: VerifyEnvironment): Promise<CheckLine[]> {
-  const adopted = outputs.adoptedExisting === true;
-  // A masked secret is an output that is there but unreadable: fail with the --show-secrets hint.
-  const required = AZURE_OUTPUTS.filter(
-    (name) => (name !== "clientSecret" || outputs.clientSecret !== undefined) && (!adopted || !ADOPTED_MAY_LACK.includes(name) || outputs[name] === MASKED),
-  );
-  const lines = missingOutputs("azure.outputs", outputs, required);
-  const expiresAt = text(outputs, "clientSecretExpiresAt");
-  if (expiresAt !== undefined) {
-    lines.push(secretExpiry(expiresAt, env.now));
-  } else if (adopted) {
-    lines.push(
-      warn(
-        "azure.client-secret-expiry",
-        "skipped: the stack adopted a setup made by hand and did not create the client secret Cerby holds, so it does not know its end date; `az ad app credential list --id <clientId>` shows it",
-      ),
-    );
-  }
-  // A stack from before the output existed cannot tell: no line then.
-  if (outputs.cerbyClientSecretConfirmed === false) {
-    lines.push(
-      fail(
-        "azure.clientSecretConfirmed",
-        "a rotated client secret is not confirmed to be in Cerby, which still uses the previous one: paste the new secret into Cerby " +
-          "as the last pulumi up printed, set cerbyClientSecretConfirmedStartDate to clientSecretStartDate and run pulumi up; " +
-          "do not revoke the previous secret before this check passes",
-      ),
-    );
-  } else if (outputs.cerbyClientSecretConfirmed === true) {
-    lines.push(pass("azure.clientSecretConfirmed", "Cerby holds the stack's current client secret (by API, or confirmed after a guided rotation)"));
-  }
-  const tenantId = text(outputs, "tenantId");
-  const clientId = text(outputs, "clientId");
-  const clientSecret = text(outputs, "clientSecret");
-  const vaultUrl = text(outputs, "keyVaultUri");
-  const keyName = text(outputs, "keyName");
-  if (!tenantId || !clientId || !vaultUrl || !keyName) {
-    return lines;
-  }
-  if (!clientSecret) {
-    if (outputs.clientSecret === undefined || outputs.clientSecret === null) {
-      lines.push(
-        warn(
-          "azure.preflight",
-          adopted
-            ? "skipped: the stack adopted a setup made by hand and holds no client secret, so access was not proved as the service principal; " +
-                "`pulumi config set --secret existingClientSecret` (the secret Cerby holds) with exportClientSecret true, `pulumi up`, then run verify again"
-            : "not run: the stack does not export clientSecret (exportClientSecret is false), so the key cannot be tried as the service principal; " +
-                "for a full check set exportClientSecret to true, run pulumi up, and pass the outputs with --show-secrets",
-        ),
-      );
-    }
-    return lines;
-  }
-  const asLine = (check: AzureCheck) =>
-    check.ok ? pass(`azure.${check.name}`, check.detail) : fail(`azure.${check.name}`, `${check.detail}; likely cause: ${check.cause}`);
-  try {
-    const result = await preflightAzureKey({ tenantId, clientId, clientSecret, vaultUrl, keyName }, { ...env.azure, now: env.now, ...VERIFY_WORDS });
-    lines.push(...result.checks.map(asLine));
-  } catch (error) {
-    lines.push(...(isPreflightError(error) ? error.checks.map(asLine) : [fail("azure.preflight", errorText(error))]));
-  }
-  return lines;
-}
 
 /** What DescribeKey must show for a key Cerby can use; one reason per deviation. */
 async function kmsKey(
@@ -310,7 +174,7 @@ function vaultLine(vault: RegisteredVault, found: VaultRecord | undefined): Chec
     return pass(vault.check, `${named} is enabled, scheme ${found.scheme}, default ${found.isDefault} (not compared: no ${vault.defaultOutput} output)`);
   }
   if (found.isDefault !== vault.expectedDefault) {
-    return warn(
+    return fail(
       vault.check,
       `${named} is enabled but ${found.isDefault ? "is" : "is not"} the default vault, unlike the stack's setting; run pulumi up to restore it, or change the setting`,
     );
@@ -376,36 +240,25 @@ export async function verify(outputs: unknown, env: VerifyEnvironment): Promise<
   return groups.flat().map((line) => ({ ...line, reason: maskUrlCredentials(redact(line.reason, secrets)) }));
 }
 
-function summarize(lines: CheckLine[]): Record<CheckStatus, number> {
-  const count = (status: CheckStatus) => lines.filter((line) => line.status === status).length;
-  return { pass: count("pass"), warn: count("warn"), fail: count("fail") };
-}
-
-export function formatLines(lines: CheckLine[]): string {
-  const width = Math.max(...lines.map((line) => line.check.length));
-  const body = lines.map((line) => `${line.status.toUpperCase().padEnd(4)}  ${line.check.padEnd(width)}  ${line.reason}`);
-  const summary = summarize(lines);
-  return [...body, `${summary.pass} passed, ${summary.warn} warned, ${summary.fail} failed`].join("\n") + "\n";
-}
-
-export function formatJson(lines: CheckLine[]): string {
-  const summary = summarize(lines);
-  return JSON.stringify({ ok: summary.fail === 0, summary, checks: lines }, null, 2) + "\n";
-}
-
-const USAGE = `Usage: npm run verify -- --outputs <file|-> [--json] [--azure-timeout-seconds N]
+const USAGE = `Usage: npm run verify -- --outputs <file|-> [--scheduled] [--json] [--azure-timeout-seconds N]
 
   --outputs FILE|-            stack outputs as JSON: pulumi stack output --json --show-secrets (- reads stdin)
+  --scheduled                 for unattended runs (the shipped pipelines): a check that could not be proved fails the run
   --json                      print a JSON report instead of lines
   --azure-timeout-seconds N   how long Azure access failures are retried (default 60)
 
+Each check is reported as passed, failed or not proved (it could not run: the line says what it needs).
 The Cerby API key is read from CERBY_API_KEY, and sent only to the cerbyApiUrl output (or CERBY_API_URL)
-when it is https://<workspace>.cerby.com or a loopback emulator. Exit status: 0 when no check failed, 1 when one did, 2 on usage errors.
+when it is https://<workspace>.cerby.com or a loopback emulator. Without the service principal's client
+secret in the outputs, the Azure key is read as the identity running verify (az login, or the pipeline's
+Azure login), which needs the read-only Key Vault Reader role on the vault.
+Exit status: 0 when no check failed (and, with --scheduled, none is unproved), 1 otherwise, 2 on usage errors.
 `;
 
 interface Arguments {
   outputs: string;
   json: boolean;
+  scheduled: boolean;
   azureTimeoutSeconds: number;
 }
 
@@ -413,11 +266,13 @@ function parseArguments(argv: string[]): Arguments | "help" | string {
   if (argv.includes("--help") || argv.includes("-h")) {
     return "help";
   }
-  const parsed: Partial<Arguments> = { json: false, azureTimeoutSeconds: 60 };
+  const parsed: Partial<Arguments> = { json: false, scheduled: false, azureTimeoutSeconds: 60 };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index];
     if (argument === "--json") {
       parsed.json = true;
+    } else if (argument === "--scheduled") {
+      parsed.scheduled = true;
     } else if (argument === "--outputs" && index + 1 < argv.length) {
       parsed.outputs = argv[(index += 1)];
     } else if (argument === "--azure-timeout-seconds" && /^\d+$/.test(argv[index + 1] ?? "")) {
@@ -456,8 +311,8 @@ export async function main(argv: string[], io: VerifyIo, overrides: Partial<Veri
     return 2;
   }
   const report = (lines: CheckLine[]) => {
-    io.stdout.write(args.json ? formatJson(lines) : formatLines(lines));
-    return lines.some((line) => line.status === "fail") ? 1 : 0;
+    io.stdout.write(args.json ? formatJson(lines, args.scheduled) : formatLines(lines, args.scheduled));
+    return succeeded(lines, args.scheduled) ? 0 : 1;
   };
 
   let source: string;
@@ -474,14 +329,18 @@ export async function main(argv: string[], io: VerifyIo, overrides: Partial<Veri
     return report([fail("outputs", "the stack outputs are not valid JSON; produce them with pulumi stack output --json --show-secrets")]);
   }
 
+  // One identity for everything verify reads as itself: the Azure key without the service
+  // principal's secret, and Azure Resource Manager for the audit and alert checks.
+  const azureCredential = overrides.azureCredential ?? new DefaultAzureCredential();
   const env: VerifyEnvironment = {
     now: new Date(),
+    azureCredential,
     cerbyApiKey: io.env.CERBY_API_KEY,
     cerbyApiUrl: io.env.CERBY_API_URL,
     kms: (region) => new KMSClient({ region }),
     iam: (region) => new IAMClient({ region }),
     alerts: {
-      arm: armReader(new DefaultAzureCredential(), createDefaultHttpClient()),
+      arm: armReader(azureCredential, createDefaultHttpClient()),
       events: (region) => new EventBridgeClient({ region }),
       cloudtrail: (region) => new CloudTrailClient({ region }),
     },

@@ -223,6 +223,19 @@ describe("examples/pipelines/: each flavour does what examples/README.md promise
     expect([...order].sort((a, b) => a - b)).toEqual(order);
   });
 
+  test.each(flavours)("$name: every npm run verify in the deploy and scheduled pipelines is --scheduled, a flag verify has, so a check it could not prove fails the run", async ({ files }) => {
+    const { main } = await import("../scripts/verify");
+    let usage = "";
+    const io = { stdin: process.stdin, stdout: { write: (text: string) => (usage += text) }, stderr: { write: () => true }, env: {} };
+    expect(await main(["--help"], io)).toBe(0);
+    expect(usage).toMatch(/--scheduled +.*could not be proved fails the run/);
+    for (const file of files.slice(1)) {
+      const calls = readText(file).match(/npm run --silent verify -- [^\n]*/g) ?? [];
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.filter((call) => !/(?:^|\s)--scheduled(?:\s|$)/.test(call))).toEqual([]);
+    }
+  });
+
   test.each(flavours)("$name: the scheduled pipeline runs npm run verify and the drift check", ({ files }) => {
     const text = readText(files[2]);
     expect(text).toMatch(/cron: "17 6 \* \* \*"/);

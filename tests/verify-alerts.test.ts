@@ -129,24 +129,24 @@ describe("verify: AWS tamper-alert rules and CloudTrail", () => {
     });
   });
 
-  test("no trail, a stopped trail or one without management events warns that the alerts cannot fire", async () => {
+  test("no trail, a stopped trail or one without management events fails: the alerts cannot fire", async () => {
     aws.trails[0].IsLogging = false;
     const [, stopped] = await awsAlertChecks({ tamperAlertRuleArns: RULES }, env);
-    expect(stopped).toMatchObject({ status: "warn", reason: expect.stringMatching(/^no logging CloudTrail trail records management write events in us-east-2, us-west-2, us-east-1/) });
+    expect(stopped).toMatchObject({ status: "fail", reason: expect.stringMatching(/^no logging CloudTrail trail records management write events in us-east-2, us-west-2, us-east-1/) });
     aws.trails[0].IsLogging = true;
     aws.trails[0].EventSelectors = [{ ReadWriteType: "All", IncludeManagementEvents: false }];
     const [, dataOnly] = await awsAlertChecks({ tamperAlertRuleArns: RULES }, env);
-    expect(dataOnly.status).toBe("warn");
+    expect(dataOnly.status).toBe("fail");
     aws.trails.splice(0, 1, { ...aws.trails[0], IsMultiRegionTrail: false, EventSelectors: undefined });
     const [, homeOnly] = await awsAlertChecks({ tamperAlertRuleArns: RULES }, env);
-    expect(homeOnly).toMatchObject({ status: "warn", reason: expect.stringMatching(/in us-east-2, us-west-2,/) });
+    expect(homeOnly).toMatchObject({ status: "fail", reason: expect.stringMatching(/in us-east-2, us-west-2,/) });
   });
 
-  test("without the rights to look at CloudTrail it says so, as a warning", async () => {
+  test("without the rights to look at CloudTrail the check is not proved, and says what it needs", async () => {
     aws.cloudTrailDenied = true;
     const [, trail] = await awsAlertChecks({ tamperAlertRuleArns: RULES }, env);
     expect(trail).toMatchObject({
-      status: "warn",
+      status: "not-proved",
       reason: expect.stringMatching(/^cannot tell whether CloudTrail records management events: AccessDeniedException.*needs cloudtrail:DescribeTrails/),
     });
   });

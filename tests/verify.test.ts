@@ -14,6 +14,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { ClientSecretCredential } from "@azure/identity";
 import { cerbyTrustPolicy } from "../components/aws/role";
 import { CERBY_AWS_PRINCIPAL_ARN } from "../components/config";
 import { main, type CheckLine, type VerifyEnvironment } from "../scripts/verify";
@@ -29,6 +30,9 @@ const PRINCIPAL = {
   clientId: "66666666-7777-8888-9999-000000000000",
   clientSecret: CLIENT_SECRET,
 };
+/** Whoever runs verify (a person's `az login`, a pipeline's identity): Key Vault Reader grants it keys/read. */
+const RUNNER = { clientId: "77777777-8888-4999-8000-111111111111", clientSecret: "runner-identity-secret-0042" };
+const KEY_VAULT_READER_DATA_ACTIONS = ["Microsoft.KeyVault/vaults/keys/read"];
 const ACCOUNT = "123456789012";
 const WORKSPACE = "123e4567-e89b-42d3-a456-426614174000";
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/cerby-kms-access`;
@@ -56,6 +60,7 @@ beforeEach(async () => {
     keyOps: ["wrapKey", "unwrapKey", "encrypt", "decrypt"],
     enabled: true,
   });
+  azure.identities.set(RUNNER.clientId, { clientSecret: RUNNER.clientSecret, grantedDataActions: KEY_VAULT_READER_DATA_ACTIONS });
   aws = await FakeAws.start();
   const [primary, replica] = multiRegionKeys(ACCOUNT, "us-east-2", "us-west-2");
   aws.keys.set(primary.Arn, primary);
@@ -97,6 +102,7 @@ function environment(): Partial<VerifyEnvironment> {
   return {
     now: NOW,
     azure: { httpClient: azure.httpClient(), initialBackoffMs: 50 },
+    azureCredential: new ClientSecretCredential(PRINCIPAL.tenantId, RUNNER.clientId, RUNNER.clientSecret, { httpClient: azure.httpClient() }),
     kms: (region) => new KMSClient({ region, ...awsOptions }),
     iam: (region) => new IAMClient({ region, ...awsOptions }),
     cerby: { maxAttempts: 1 },
@@ -132,13 +138,18 @@ async function run(
     },
     { ...environment(), ...options.overrides },
   );
-  for (const secret of [CLIENT_SECRET, API_KEY]) {
+  for (const secret of [CLIENT_SECRET, API_KEY, RUNNER.clientSecret]) {
     expect(stdout).not.toContain(secret);
     expect(stderr).not.toContain(secret);
   }
   const report = stdout.trim().startsWith("{") ? (JSON.parse(stdout) as { checks: CheckLine[] }) : { checks: [] };
   return { status, stdout, stderr, lines: new Map(report.checks.map((line) => [line.check, line])) };
 }
+
+/** The key's own checks, each passed: what a person who disables or deletes the key breaks. */
+const KEY_CHECKS_PASSED = Object.fromEntries(
+  ["key-read", "key-type", "key-size", "key-enabled", "key-dates", "key-operations"].map((name) => [`azure.${name}`, "pass"]),
+);
 
 function statuses(result: Run): Record<string, string> {
   return Object.fromEntries([...result.lines.values()].map((line) => [line.check, line.status]));
@@ -150,12 +161,7 @@ describe("npm run verify", () => {
     expect(statuses(result)).toEqual({
       "azure.client-secret-expiry": "pass",
       "azure.sign-in": "pass",
-      "azure.key-read": "pass",
-      "azure.key-type": "pass",
-      "azure.key-size": "pass",
-      "azure.key-enabled": "pass",
-      "azure.key-dates": "pass",
-      "azure.key-operations": "pass",
+      ...KEY_CHECKS_PASSED,
       "azure.wrap-unwrap": "pass",
       "azure.encrypt-decrypt": "pass",
       "aws.kms-primary": "pass",
@@ -165,7 +171,7 @@ describe("npm run verify", () => {
       "cerby.aws-vault": "pass",
     });
     expect(result.status).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, summary: { pass: 15, warn: 0, fail: 0 } });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, summary: { pass: 15, fail: 0, notProved: 0 } });
     expect(result.lines.get("azure.client-secret-expiry")?.reason).toBe("the client secret expires in 180 days, on 2026-11-28");
     expect(aws.requests).toEqual(
       expect.arrayContaining([
@@ -189,8 +195,8 @@ describe("npm run verify", () => {
     const result = await run({ ...outputs, keyVaultId: vaultId, logAnalyticsWorkspaceId: workspaceId, tamperAlertRuleArns: { "us-east-2": [ruleArn] } });
     expect(result.lines.get("azure.audit-logs")?.status).toBe("pass");
     expect(result.lines.get("aws.tamper-alerts")?.status).toBe("pass");
-    expect(result.lines.get("aws.cloudtrail")).toMatchObject({ status: "warn", reason: expect.stringMatching(/^no logging CloudTrail trail .* in us-east-2/) });
-    expect(result.status).toBe(0);
+    expect(result.lines.get("aws.cloudtrail")).toMatchObject({ status: "fail", reason: expect.stringMatching(/^no logging CloudTrail trail .* in us-east-2/) });
+    expect(result.status).toBe(1);
   });
 
   test("vaults registered by hand (guided registration) pass with a key that has the read scope alone, and verify only reads", async () => {
@@ -217,9 +223,9 @@ describe("npm run verify", () => {
     expect(status).toBe(0);
     const lines = stdout.trimEnd().split("\n");
     expect(lines).toHaveLength(16);
-    expect(lines[0]).toMatch(/^PASS  azure\.client-secret-expiry  the client secret expires in 180 days/);
-    expect(lines).toContainEqual(expect.stringMatching(/^PASS  aws\.role-trust +arn:aws:iam::123456789012:role\/cerby-kms-access trusts .* with sts:ExternalId 123e4567/));
-    expect(lines.at(-1)).toBe("15 passed, 0 warned, 0 failed");
+    expect(lines[0]).toMatch(/^PASS {8}azure\.client-secret-expiry  the client secret expires in 180 days/);
+    expect(lines).toContainEqual(expect.stringMatching(/^PASS {8}aws\.role-trust +arn:aws:iam::123456789012:role\/cerby-kms-access trusts .* with sts:ExternalId 123e4567/));
+    expect(lines.at(-1)).toBe("15 passed, 0 failed, 0 not proved");
   });
 
   test("a client secret fails from 30 days before its end date, so a scheduled verify alerts in time; an expired one fails", async () => {
@@ -265,17 +271,17 @@ describe("npm run verify", () => {
     expect(result.status).toBe(1);
   });
 
-  test("a vault missing from Cerby fails, and a changed default flag warns", async () => {
+  test("a vault missing from Cerby fails, and so does a default flag that differs from the stack's setting", async () => {
     const result = await run({ ...outputs, cerbyVaultId: "00000000-0000-4000-8000-000000000000", awsCerbyVaultSetAsDefault: true });
     expect(result.lines.get("cerby.azure-vault")).toMatchObject({ status: "fail", reason: expect.stringMatching(/Cerby has no vault 00000000/) });
-    expect(result.lines.get("cerby.aws-vault")).toMatchObject({ status: "warn", reason: expect.stringMatching(/is not the default vault/) });
+    expect(result.lines.get("cerby.aws-vault")).toMatchObject({ status: "fail", reason: expect.stringMatching(/is not the default vault/) });
   });
 
   test("a 2048-bit Azure key fails the size check", async () => {
     azure.key = { ...azure.key, privateKey: rsa2048 };
     const result = await run(outputs);
     expect(result.lines.get("azure.key-size")).toMatchObject({ status: "fail", reason: expect.stringMatching(/2048-bit modulus, not 4096; likely cause: wrong key/) });
-    expect(result.lines.has("azure.wrap-unwrap")).toBe(false);
+    expect(result.lines.get("azure.wrap-unwrap")).toEqual({ check: "azure.wrap-unwrap", status: "not-proved", reason: "not run: azure.key-size failed first" });
   });
 
   test("wrap forbidden until the bound fails in bounded time, naming propagation and role", async () => {
@@ -336,14 +342,77 @@ describe("npm run verify", () => {
     expect(result.lines.get("aws.kms-replica")).toMatchObject({ status: "fail", reason: expect.stringMatching(/in eu-west-1 failed: NotFoundException/) });
   });
 
-  test("without the clientSecret output (exportClientSecret false) the service-principal checks are skipped with a warning, the rest run", async () => {
-    const { clientSecret: _secret, ...rest } = outputs;
-    const result = await run(rest);
-    expect(result.lines.get("azure.preflight")).toMatchObject({ status: "warn", reason: expect.stringMatching(/exportClientSecret/) });
-    expect(result.lines.has("azure.outputs")).toBe(false);
-    expect(result.lines.has("azure.sign-in")).toBe(false);
-    expect(result.lines.get("cerby.azure-vault")?.status).toBe("pass");
-    expect(result.status).toBe(0);
+  describe("without the clientSecret output (exportClientSecret false, the default)", () => {
+    const withoutSecret = () => {
+      const { clientSecret: _secret, ...rest } = outputs;
+      return rest;
+    };
+
+    test("the key is read as the identity running verify; what only the service principal proves is not proved, never passed", async () => {
+      const result = await run(withoutSecret());
+      expect(statuses(result)).toMatchObject({
+        ...KEY_CHECKS_PASSED,
+        "azure.sign-in": "not-proved",
+        "azure.wrap-unwrap": "not-proved",
+        "azure.encrypt-decrypt": "not-proved",
+        "cerby.azure-vault": "pass",
+      });
+      expect(result.lines.get("azure.key-read")?.reason).toMatch(/as the identity running verify$/);
+      expect(result.lines.get("azure.sign-in")?.reason).toMatch(/not run as application 66666666-.*exportClientSecret is false.*set exportClientSecret to true/);
+      expect(result.lines.has("azure.outputs")).toBe(false);
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, scheduled: false, summary: { pass: 12, fail: 0, notProved: 3 } });
+      expect(result.status).toBe(0);
+      // The key was read with the runner's token, and nothing was wrapped: no one signed in as Cerby's principal.
+      expect(azure.vaultCalls("get")).toHaveLength(1);
+      expect(azure.vaultCalls("wrapkey")).toHaveLength(0);
+    });
+
+    test("a scheduled run fails on a check it could not prove, and the text summary counts passed, failed and not proved", async () => {
+      const scheduled = await run(withoutSecret(), { args: ["--scheduled"] });
+      expect(scheduled.status).toBe(1);
+      expect(JSON.parse(scheduled.stdout)).toMatchObject({ ok: false, scheduled: true, summary: { fail: 0, notProved: 3 } });
+      let stdout = "";
+      const status = await main(
+        ["--outputs", "-", "--scheduled"],
+        { stdin: Readable.from([JSON.stringify(withoutSecret())]), stdout: { write: (text: string) => (stdout += text) }, stderr: { write: () => true }, env: { CERBY_API_KEY: API_KEY } },
+        environment(),
+      );
+      expect(status).toBe(1);
+      expect(stdout).toMatch(/^NOT PROVED {2}azure\.wrap-unwrap +not run: only the service principal can prove/m);
+      expect(stdout.trimEnd().split("\n").at(-1)).toBe("12 passed, 0 failed, 3 not proved (a scheduled run fails on a check it could not prove)");
+      expect((await run(outputs, { args: ["--scheduled"] })).status).toBe(0);
+    });
+
+    test("a key disabled by hand fails, and so does a deleted one; each is read as the identity running verify", async () => {
+      azure.key = { ...azure.key, enabled: false };
+      const disabled = await run(withoutSecret(), { args: ["--scheduled"] });
+      expect(disabled.lines.get("azure.key-enabled")).toMatchObject({ status: "fail", reason: expect.stringMatching(/the key is disabled; likely cause: someone disabled the key/) });
+      expect(disabled.status).toBe(1);
+      azure.key = { ...azure.key, enabled: true, name: "another-key" };
+      const deleted = await run(withoutSecret());
+      expect(deleted.lines.get("azure.key-read")).toMatchObject({ status: "fail", reason: expect.stringMatching(/^Key Vault has no key "cerby-external-key" in https:\/\/kv-cerby-fake/) });
+      expect(deleted.lines.get("azure.key-enabled")?.status).toBe("not-proved");
+      expect(deleted.status).toBe(1);
+    });
+
+    test("a runner without Key Vault Reader, or not signed in to Azure, leaves the key not proved and names the read-only role", async () => {
+      azure.identities.set(RUNNER.clientId, { clientSecret: RUNNER.clientSecret, grantedDataActions: [] });
+      const noRole = await run(withoutSecret());
+      expect(noRole.lines.get("azure.key-read")).toMatchObject({
+        status: "not-proved",
+        reason: expect.stringMatching(/403.*needs the read-only Key Vault Reader role \(21090545-7ca7-4776-b22c-e363652d74d2\) on the vault/),
+      });
+      expect(noRole.lines.get("azure.key-enabled")).toMatchObject({ status: "not-proved", reason: expect.stringMatching(/could not be read/) });
+      expect(noRole.status).toBe(0);
+      expect((await run(withoutSecret(), { args: ["--scheduled"] })).status).toBe(1);
+      const unavailable = {
+        getToken: async () => {
+          throw Object.assign(new Error("no credential in the chain could sign in"), { name: "CredentialUnavailableError" });
+        },
+      };
+      const signedOut = await run(withoutSecret(), { overrides: { azureCredential: unavailable } });
+      expect(signedOut.lines.get("azure.key-read")).toMatchObject({ status: "not-proved", reason: expect.stringMatching(/^no Azure sign-in to read the key with .*az login/) });
+    });
   });
 
   test("missing outputs fail by name; a masked secret points at --show-secrets", async () => {
@@ -385,7 +454,7 @@ describe("npm run verify", () => {
     writeFileSync(file, "not json " + CLIENT_SECRET);
     const malformed = spawnSync("npm", ["run", "--silent", "verify", "--", "--outputs", file], { encoding: "utf8" });
     expect(malformed.status).toBe(1);
-    expect(malformed.stdout).toMatch(/^FAIL  outputs  the stack outputs are not valid JSON/);
+    expect(malformed.stdout).toMatch(/^FAIL {8}outputs  the stack outputs are not valid JSON/);
     expect(malformed.stdout + malformed.stderr).not.toContain(CLIENT_SECRET);
     const usage = spawnSync("npm", ["run", "--silent", "verify"], { encoding: "utf8" });
     expect(usage.status).toBe(2);
@@ -504,12 +573,19 @@ describe("npm run verify", () => {
 });
 
 describe("npm run verify on a stack that adopted a setup made by hand", () => {
-  test("without the client secret it skips the sign-in and expiry checks with warnings that say what to set, and checks the rest", async () => {
+  test("without the client secret the sign-in, round trips and expiry are not proved, saying what to set; the key is read as the runner", async () => {
     const { clientSecret: _secret, clientSecretExpiresAt: _expiry, ...adopted } = outputs;
     const result = await run({ ...adopted, adoptedExisting: true });
-    expect(statuses(result)).toMatchObject({ "azure.client-secret-expiry": "warn", "azure.preflight": "warn", "aws.kms-primary": "pass", "cerby.azure-vault": "pass" });
+    expect(statuses(result)).toMatchObject({
+      "azure.client-secret-expiry": "not-proved",
+      "azure.sign-in": "not-proved",
+      "azure.wrap-unwrap": "not-proved",
+      "azure.key-enabled": "pass",
+      "aws.kms-primary": "pass",
+      "cerby.azure-vault": "pass",
+    });
     expect(result.lines.has("azure.outputs")).toBe(false);
-    expect(result.lines.get("azure.preflight")?.reason).toContain("pulumi config set --secret existingClientSecret");
+    expect(result.lines.get("azure.sign-in")?.reason).toContain("pulumi config set --secret existingClientSecret");
     expect(azure.vaultCalls("wrapkey")).toHaveLength(0);
     expect(result.status).toBe(0);
   });
@@ -517,7 +593,7 @@ describe("npm run verify on a stack that adopted a setup made by hand", () => {
   test("with existingClientSecret exported it proves access as the service principal; a masked one still fails by name", async () => {
     const { clientSecretExpiresAt: _expiry, ...adopted } = outputs;
     const proved = await run({ ...adopted, adoptedExisting: true });
-    expect(statuses(proved)).toMatchObject({ "azure.sign-in": "pass", "azure.wrap-unwrap": "pass", "azure.client-secret-expiry": "warn" });
+    expect(statuses(proved)).toMatchObject({ "azure.sign-in": "pass", "azure.wrap-unwrap": "pass", "azure.client-secret-expiry": "not-proved" });
     const masked = await run({ ...adopted, adoptedExisting: true, clientSecret: "[secret]" });
     expect(masked.lines.get("azure.outputs")?.reason).toContain("clientSecret masked");
   });
@@ -526,6 +602,6 @@ describe("npm run verify on a stack that adopted a setup made by hand", () => {
     const { clientSecret: _secret, clientSecretExpiresAt: _expiry, ...created } = outputs;
     const result = await run(created);
     expect(result.lines.get("azure.outputs")).toMatchObject({ status: "fail", reason: expect.stringContaining("clientSecretExpiresAt") });
-    expect(result.lines.get("azure.preflight")?.reason).toContain("exportClientSecret is false");
+    expect(result.lines.get("azure.sign-in")?.reason).toContain("exportClientSecret is false");
   });
 });

@@ -24,17 +24,20 @@ export interface AzureKeyTarget {
   keyName: string;
 }
 
-export type AzureCheckName =
-  | "inputs"
-  | "sign-in"
-  | "key-read"
-  | "key-type"
-  | "key-size"
-  | "key-enabled"
-  | "key-dates"
-  | "key-operations"
-  | "wrap-unwrap"
-  | "encrypt-decrypt";
+/** The checks a preflight makes, in order, once its inputs are well formed. */
+export const AZURE_CHECK_ORDER = [
+  "sign-in",
+  "key-read",
+  "key-type",
+  "key-size",
+  "key-enabled",
+  "key-dates",
+  "key-operations",
+  "wrap-unwrap",
+  "encrypt-decrypt",
+] as const;
+
+export type AzureCheckName = "inputs" | (typeof AZURE_CHECK_ORDER)[number];
 
 /** One check's verdict; `cause` says, for a failure, what most likely explains it and what to do. */
 export interface AzureCheck {

@@ -53,6 +53,13 @@ export interface FakePrincipal {
   federatedToken?: string;
 }
 
+/** Another identity of the fake tenant, e.g. whoever runs verify: it signs in with a client secret. */
+export interface FakeIdentity {
+  clientSecret: string;
+  /** The data actions its roles grant on the vault, as Azure RBAC checks them. */
+  grantedDataActions: string[];
+}
+
 export interface RecordedRequest {
   method: string;
   host: string;
@@ -110,7 +117,10 @@ export class FakeAzure {
   grantedDataActions: string[] | undefined = undefined;
   /** An operation that answers with other bytes than it should, as a misbehaving vault would. */
   tamperWith: "unwrapkey" | "decrypt" | undefined = undefined;
-  private readonly tokens = new Set<string>();
+  /** Other identities of the tenant, by client ID, each with its own grants. */
+  readonly identities = new Map<string, FakeIdentity>();
+  /** The client ID each issued access token belongs to. */
+  private readonly tokens = new Map<string, string>();
 
   /** Resources the fake Azure Resource Manager serves, by ARM ID, without their `id`. */
   readonly armResources = new Map<string, unknown>();
@@ -256,7 +266,17 @@ export class FakeAzure {
         error_description: `AADSTS${code}: ${description} Trace ID: 00000000-0000-0000-0000-000000000000`,
         error_codes: [code],
       });
-    if (form.get("client_id") !== this.principal.clientId) {
+    const clientId = form.get("client_id") ?? "";
+    const other = this.identities.get(clientId);
+    if (other !== undefined) {
+      if (form.get("client_secret") !== other.clientSecret) {
+        invalidClient(7000215, `Invalid client secret provided for app '${clientId}'.`);
+        return;
+      }
+      this.sendToken(response, clientId);
+      return;
+    }
+    if (clientId !== this.principal.clientId) {
       sendJson(response, 400, {
         error: "unauthorized_client",
         error_description: `AADSTS700016: Application with identifier '${form.get("client_id")}' was not found in the directory.`,
@@ -273,7 +293,7 @@ export class FakeAzure {
         invalidClient(700213, `No matching federated identity record found for presented assertion subject for app '${this.principal.clientId}'.`);
         return;
       }
-      this.sendToken(response);
+      this.sendToken(response, clientId);
       return;
     }
     if (form.get("client_secret") !== this.principal.clientSecret) {
@@ -284,12 +304,12 @@ export class FakeAzure {
       invalidClient(7000222, `The provided client secret keys for app '${this.principal.clientId}' are expired. Visit the Azure portal to create new keys for your app.`);
       return;
     }
-    this.sendToken(response);
+    this.sendToken(response, clientId);
   }
 
-  private sendToken(response: ServerResponse): void {
+  private sendToken(response: ServerResponse, clientId: string): void {
     const token = `fake-access-token-${randomBytes(16).toString("hex")}`;
-    this.tokens.add(token);
+    this.tokens.set(token, clientId);
     sendJson(response, 200, { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token });
   }
 
@@ -316,24 +336,26 @@ export class FakeAzure {
       );
       return;
     }
-    if (!this.tokens.has(authorization.slice("Bearer ".length))) {
+    const caller = this.tokens.get(authorization.slice("Bearer ".length));
+    if (caller === undefined) {
       sendJson(response, 401, { error: { code: "Unauthorized", message: "AKV10032: Invalid issuer." } });
       return;
     }
+    const granted = caller === this.principal.clientId ? this.grantedDataActions : this.identities.get(caller)?.grantedDataActions;
     const [collection, name, version, operation] = url.pathname.split("/").filter(Boolean);
     // Key Vault authorizes before it looks: a caller without the role gets 403 for a missing key too.
     if (method === "GET" && this.forbidGet > 0) {
       this.forbidGet -= 1;
-      this.forbidden(response, "Microsoft.KeyVault/vaults/keys/read");
+      this.forbidden(response, caller, "Microsoft.KeyVault/vaults/keys/read");
+      return;
+    }
+    const kind = (method === "GET" ? "get" : operation) as VaultOperation;
+    if (collection === "keys" && DATA_ACTIONS[kind] && granted && !this.permits(kind, granted)) {
+      this.forbidden(response, caller, DATA_ACTIONS[kind]);
       return;
     }
     if (collection !== "keys" || name !== this.key.name) {
       sendJson(response, 404, { error: { code: "KeyNotFound", message: `A key with (name/id) ${name} was not found in this key vault.` } });
-      return;
-    }
-    const kind = (method === "GET" ? "get" : operation) as VaultOperation;
-    if (DATA_ACTIONS[kind] && this.grantedDataActions && !this.permits(kind, this.grantedDataActions)) {
-      this.forbidden(response, DATA_ACTIONS[kind]);
       return;
     }
     if (method === "GET") {
@@ -350,7 +372,7 @@ export class FakeAzure {
     if (operation === "wrapkey") {
       if (this.forbidWrap > 0) {
         this.forbidWrap -= 1;
-        this.forbidden(response, "Microsoft.KeyVault/vaults/keys/wrap/action");
+        this.forbidden(response, caller, "Microsoft.KeyVault/vaults/keys/wrap/action");
         return;
       }
       sendJson(response, 200, { kid, value: base64url(publicEncrypt(oaep, Buffer.from(request.value, "base64url"))) });
@@ -377,13 +399,13 @@ export class FakeAzure {
     return granted.includes(DATA_ACTIONS[kind]) || (publicKeyOperation && granted.includes(DATA_ACTIONS.get));
   }
 
-  private forbidden(response: ServerResponse, action: string): void {
+  private forbidden(response: ServerResponse, caller: string, action: string): void {
     sendJson(response, 403, {
       error: {
         code: "Forbidden",
         message:
           "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\n" +
-          `Caller: appid=${this.principal.clientId}\r\nAction: '${action}'\r\nAssignment: (not found)`,
+          `Caller: appid=${caller}\r\nAction: '${action}'\r\nAssignment: (not found)`,
         innererror: { code: "ForbiddenByRbac" },
       },
     });
